@@ -1,0 +1,67 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig, type Plugin } from 'vite';
+import vue from '@vitejs/plugin-vue';
+import { VitePWA } from 'vite-plugin-pwa';
+import { createMockApi } from './mock-api/app';
+import { configFromEnv } from './mock-api/config';
+import { createApiMiddleware } from './mock-api/node-adapter';
+
+const fromRoot = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+
+/** Mounts the mock API on Vite's dev server, so `npm run dev` is one origin like `npm start`. */
+function mockApi(): Plugin {
+  return {
+    name: 'mock-api',
+    apply: 'serve',
+    async configureServer(server) {
+      const api = await createMockApi(configFromEnv(process.env));
+      server.middlewares.use(createApiMiddleware(api));
+    },
+  };
+}
+
+export default defineConfig({
+  root: fromRoot('./app'),
+  publicDir: fromRoot('./app/public'),
+  build: {
+    outDir: fromRoot('./dist'),
+    emptyOutDir: true,
+  },
+  server: { host: '127.0.0.1', port: 5173 },
+  plugins: [
+    vue(),
+    mockApi(),
+    VitePWA({
+      strategies: 'injectManifest',
+      srcDir: '../sw',
+      filename: 'sw.ts',
+      // The app registers the worker itself (app/sw-registration.ts): no inline script under the CSP.
+      injectRegister: false,
+      registerType: 'prompt',
+      injectManifest: {
+        rollupFormat: 'iife',
+        globPatterns: ['**/*.{js,css,html,svg,png,ico,webmanifest}'],
+      },
+      pwaAssets: {
+        image: 'public/favicon.svg',
+        preset: 'minimal-2023',
+        overrideManifestIcons: true,
+      },
+      manifest: {
+        name: 'Token Broker Demo',
+        short_name: 'Broker',
+        description: 'A demo app whose access token lives only in its service worker.',
+        start_url: '/',
+        scope: '/',
+        display: 'standalone',
+        theme_color: '#1f3a5f',
+        background_color: '#f4f7fb',
+      },
+      devOptions: {
+        enabled: true,
+        type: 'module',
+        navigateFallback: 'index.html',
+      },
+    }),
+  ],
+});
