@@ -1,0 +1,372 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { answer } from './answer';
+import { TokenBroker, type BrokerDeps } from './broker';
+import type { Session } from './protocol';
+import { FakeServer, ManualClock, MemoryStore, ORIGIN, testConfig } from './test-fakes';
+
+let clock: ManualClock;
+let server: FakeServer;
+let store: MemoryStore;
+let broadcasts: Session[];
+
+function makeBroker(overrides: Partial<BrokerDeps> = {}): TokenBroker {
+  return new TokenBroker({
+    transport: server.transport,
+    clock,
+    store,
+    config: testConfig(),
+    broadcast: (session) => broadcasts.push(session),
+    ...overrides,
+  });
+}
+
+async function signedIn(overrides: Partial<BrokerDeps> = {}): Promise<TokenBroker> {
+  const broker = makeBroker(overrides);
+  await broker.login('test', 'test');
+  return broker;
+}
+
+const api = (path = '/api/users', init?: RequestInit): Request => new Request(`${ORIGIN}${path}`, init);
+
+beforeEach(() => {
+  clock = new ManualClock();
+  server = new FakeServer(clock);
+  store = new MemoryStore();
+  broadcasts = [];
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('classify', () => {
+  it('sends only allowlisted API requests through the broker', () => {
+    const broker = makeBroker();
+    expect(broker.classify(api('/api/users'))).toBe('api');
+    expect(broker.classify(api('/api-evil/users'))).toBe('other');
+    expect(broker.classify(new Request('http://evil.test/api/users'))).toBe('other');
+    expect(broker.classify(new Request(`${ORIGIN}/index.html`))).toBe('other');
+  });
+
+  it('marks every request to the token endpoints for refusal', () => {
+    const broker = makeBroker();
+    expect(broker.classify(api('/auth/refresh', { method: 'POST' }))).toBe('auth');
+    expect(broker.classify(api('/auth/login', { method: 'POST' }))).toBe('auth');
+    expect(broker.refuse().status).toBe(403);
+  });
+});
+
+describe('attaching the bearer', () => {
+  it('attaches the bearer to an allowlisted request once signed in', async () => {
+    const broker = await signedIn();
+    const response = await broker.fetch(api());
+    expect(response.status).toBe(200);
+    expect(server.apiRequests[0]?.authorization).toMatch(/^Bearer eyJfake\.token1\.sig$/);
+  });
+
+  it('sends requests without a bearer while signed out', async () => {
+    const broker = makeBroker();
+    const response = await broker.fetch(api());
+    expect(response.status).toBe(401);
+    expect(server.apiRequests[0]?.authorization).toBeNull();
+    expect(server.refreshCalls).toBe(0);
+  });
+
+  it('passes a request whose page set its own Authorization through untouched', async () => {
+    const broker = await signedIn();
+    await broker.fetch(api('/api/users', { headers: { Authorization: 'Basic cGFnZTpvd24=' } }));
+    expect(server.apiRequests[0]?.authorization).toBe('Basic cGFnZTpvd24=');
+  });
+
+  it('never follows a redirect with the bearer', async () => {
+    const broker = await signedIn();
+    await broker.fetch(api());
+    expect(server.apiRequests[0]?.redirect).toBe('manual');
+  });
+
+  it('upgrades a no-cors request so the header is not silently dropped', async () => {
+    const broker = await signedIn();
+    await broker.fetch(api('/api/users', { mode: 'no-cors' }));
+    expect(server.apiRequests[0]?.mode).toBe('cors');
+    expect(server.apiRequests[0]?.authorization).toMatch(/^Bearer /);
+  });
+});
+
+describe('refresh-ahead', () => {
+  it('uses the token until min(30 s, a third of its lifetime) before expiry', async () => {
+    const broker = await signedIn();
+    clock.advance(269_000); // 300 s lifetime: the window opens at 270 s
+    await broker.fetch(api());
+    expect(server.refreshCalls).toBe(0);
+    clock.advance(2_000);
+    await broker.fetch(api());
+    expect(server.refreshCalls).toBe(1);
+    expect(server.apiRequests[1]?.authorization).toContain('token2');
+  });
+
+  it('uses a third of the lifetime for short-lived tokens', async () => {
+    server.tokenTtlSeconds = 6;
+    const broker = await signedIn();
+    clock.advance(3_900);
+    await broker.fetch(api());
+    expect(server.refreshCalls).toBe(0);
+    clock.advance(200); // 4.1 s: inside the last 2 s
+    await broker.fetch(api());
+    expect(server.refreshCalls).toBe(1);
+    expect(server.apiRequests.every((request) => request.authorization !== null)).toBe(true);
+  });
+
+  it('keeps using a still-valid token when the refresh-ahead fails on the network', async () => {
+    const broker = await signedIn();
+    clock.advance(280_000);
+    server.refreshMode = 'network';
+    const first = await broker.fetch(api());
+    const second = await broker.fetch(api());
+    expect([first.status, second.status]).toEqual([200, 200]);
+    expect(server.refreshCalls).toBe(1); // paused, not retried on every request
+  });
+});
+
+describe('401 invalid_token', () => {
+  it('refreshes once and retries once with the same body', async () => {
+    const broker = await signedIn();
+    server.revokeAllTokens();
+    const response = await broker.fetch(api('/api/todos', { method: 'POST', body: '{"title":"milk"}', headers: { 'Content-Type': 'application/json' } }));
+    expect(response.status).toBe(200);
+    expect(server.refreshCalls).toBe(1);
+    expect(server.apiRequests.map((request) => request.body)).toEqual(['{"title":"milk"}', '{"title":"milk"}']);
+    expect(server.apiRequests[1]?.authorization).toContain('token2');
+  });
+
+  it('retries only once when the API keeps refusing', async () => {
+    const refusing = async (request: Request): Promise<Response> => {
+      if (new URL(request.url).pathname.startsWith('/api/')) {
+        server.apiRequests.push({ url: request.url, method: request.method, authorization: null, body: '', mode: request.mode, redirect: request.redirect });
+        return new Response('{}', { status: 401, headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } });
+      }
+      return server.transport(request);
+    };
+    const stubborn = makeBroker({ transport: refusing });
+    await stubborn.login('test', 'test');
+    const response = await stubborn.fetch(api());
+    expect(response.status).toBe(401);
+    expect(server.apiRequests).toHaveLength(2);
+    expect(server.refreshCalls).toBe(1);
+  });
+
+  it('does not refresh on a 401 without invalid_token', async () => {
+    const plain401 = async (request: Request): Promise<Response> =>
+      new URL(request.url).pathname.startsWith('/api/') ? new Response('{}', { status: 401, headers: { 'WWW-Authenticate': 'Bearer realm="api"' } }) : server.transport(request);
+    const broker = await signedIn({ transport: plain401 });
+    expect((await broker.fetch(api())).status).toBe(401);
+    expect(server.refreshCalls).toBe(0);
+  });
+
+  it('just retries when a newer token arrived while the request was out', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let first = true;
+    const slow = async (request: Request): Promise<Response> => {
+      if (first && new URL(request.url).pathname.startsWith('/api/')) {
+        first = false;
+        await held;
+      }
+      return server.transport(request);
+    };
+    const slowBroker = makeBroker({ transport: slow });
+    await slowBroker.login('test', 'test'); // token1
+    const pending = slowBroker.fetch(api()); // sent with token1, held
+    await Promise.resolve();
+    server.revokeAllTokens();
+    await slowBroker.fetch(api()); // 401 -> refresh -> token2
+    expect(server.refreshCalls).toBe(1);
+    release();
+    expect((await pending).status).toBe(200); // 401 with token1 -> retried with token2, no second refresh
+    expect(server.refreshCalls).toBe(1);
+  });
+});
+
+describe('single-flight refresh', () => {
+  it('makes exactly one refresh call for 50 concurrent requests with an expired token', async () => {
+    const broker = await signedIn();
+    clock.advance(301_000);
+    const responses = await Promise.all(Array.from({ length: 50 }, () => broker.fetch(api())));
+    expect(server.refreshCalls).toBe(1);
+    expect(responses.every((response) => response.status === 200)).toBe(true);
+    expect(new Set(server.apiRequests.map((request) => request.authorization)).size).toBe(1);
+  });
+
+  it('makes one refresh call when 50 concurrent requests all get 401', async () => {
+    const broker = await signedIn();
+    server.revokeAllTokens();
+    const responses = await Promise.all(Array.from({ length: 50 }, () => broker.fetch(api())));
+    expect(server.refreshCalls).toBe(1);
+    expect(responses.every((response) => response.status === 200)).toBe(true);
+  });
+
+  it('takes the refresh under the injected lock', async () => {
+    const locked: string[] = [];
+    const broker = await signedIn({
+      lock: async (task) => {
+        locked.push('enter');
+        const result = await task();
+        locked.push('leave');
+        return result;
+      },
+    });
+    clock.advance(301_000);
+    await Promise.all([broker.fetch(api()), broker.fetch(api())]);
+    expect(locked).toEqual(['enter', 'leave']);
+  });
+});
+
+describe('when a refresh fails', () => {
+  it('ends the session on invalid_grant', async () => {
+    const purge = vi.fn(async () => undefined);
+    const ending = await signedIn({ purge });
+    server.refreshMode = 'invalid_grant';
+    clock.advance(301_000);
+    const response = await ending.fetch(api());
+    expect(response.status).toBe(401);
+    expect(server.apiRequests.at(-1)?.authorization).toBeNull();
+    expect((await ending.session()).status).toBe('signed-out');
+    expect(await store.load()).toBeUndefined();
+    expect(broadcasts.at(-1)).toEqual({ status: 'signed-out' });
+    expect(purge).toHaveBeenCalled();
+  });
+
+  it('keeps the session on a network failure and answers 503 auth_unavailable', async () => {
+    const broker = await signedIn();
+    clock.advance(301_000);
+    server.refreshMode = 'network';
+    const response = await broker.fetch(api());
+    expect(response.status).toBe(503);
+    expect(response.headers.get('Retry-After')).toBe('5');
+    expect(await response.json()).toMatchObject({ error: 'auth_unavailable' });
+    expect((await broker.session()).status).toBe('signed-in');
+    expect(await store.load()).toBeDefined();
+
+    server.refreshMode = 'ok';
+    expect((await broker.fetch(api())).status).toBe(200);
+  });
+
+  it('treats a 5xx from the refresh endpoint like the network', async () => {
+    const broker = await signedIn();
+    clock.advance(301_000);
+    server.refreshMode = 'unavailable';
+    expect((await broker.fetch(api())).status).toBe(503);
+    expect((await broker.session()).status).toBe('signed-in');
+  });
+
+  it('bounds a hanging refresh by the timeout and keeps the session', async () => {
+    vi.useFakeTimers();
+    const broker = await signedIn();
+    clock.advance(301_000);
+    server.refreshMode = 'hang';
+    const pending = broker.fetch(api());
+    await vi.advanceTimersByTimeAsync(10_000);
+    const response = await pending;
+    expect(response.status).toBe(503);
+    expect((await response.json()) as unknown).toMatchObject({ error: 'auth_unavailable' });
+    server.refreshMode = 'ok';
+    expect((await broker.session()).status).toBe('signed-in');
+  });
+});
+
+describe('restart and storage', () => {
+  it('a restarted broker refreshes through the cookie and does not ask for a login', async () => {
+    await signedIn();
+    const restarted = makeBroker(); // new instance, same store, memory gone
+    const response = await restarted.fetch(api());
+    expect(response.status).toBe(200);
+    expect(server.loginCalls).toBe(1);
+    expect(server.refreshCalls).toBe(1);
+    expect((await restarted.session()).user?.firstName).toBe('Test');
+  });
+
+  it('a restarted broker whose refresh token is dead reports signed-out', async () => {
+    await signedIn();
+    server.refreshMode = 'invalid_grant';
+    const restarted = makeBroker();
+    expect((await restarted.session()).status).toBe('signed-out');
+  });
+
+  it('never stores or broadcasts a token', async () => {
+    const broker = await signedIn();
+    clock.advance(301_000);
+    await broker.fetch(api());
+    const everything = JSON.stringify([store.writes, broadcasts, await broker.session()]);
+    expect(everything).not.toContain('eyJ');
+    expect(store.writes.length).toBeGreaterThan(0);
+    expect(broadcasts.length).toBeGreaterThan(0);
+  });
+
+  it('tells every window about a refresh so countdowns follow', async () => {
+    const broker = await signedIn();
+    const firstExpiry = broadcasts.at(-1)?.accessExpiresAt;
+    clock.advance(301_000);
+    await broker.fetch(api());
+    expect(broadcasts.at(-1)?.accessExpiresAt).toBeGreaterThan(firstExpiry ?? Infinity);
+  });
+});
+
+describe('login and logout', () => {
+  it('logs out: revokes at the server, forgets the token, clears the store, tells every tab', async () => {
+    const broker = await signedIn();
+    expect((await broker.logout()).status).toBe('signed-out');
+    expect(server.logoutCalls).toBe(1);
+    expect(await store.load()).toBeUndefined();
+    expect(broadcasts.at(-1)).toEqual({ status: 'signed-out' });
+    await broker.fetch(api());
+    expect(server.apiRequests.at(-1)?.authorization).toBeNull();
+  });
+
+  it('discards a refresh that completes after a logout', async () => {
+    const broker = await signedIn();
+    clock.advance(301_000);
+    let release!: () => void;
+    server.refreshGate = new Promise<void>((resolve) => (release = resolve));
+    const pending = broker.fetch(api());
+    await vi.waitFor(() => expect(server.refreshCalls).toBe(1));
+    const loggedOut = broker.logout();
+    release();
+    await loggedOut;
+    await pending;
+    expect((await broker.session()).status).toBe('signed-out');
+  });
+
+  it('reports wrong credentials as invalid_credentials and stays signed out', async () => {
+    const broker = makeBroker();
+    const reply = await answer(broker, { type: 'login', username: 'test', password: 'nope' });
+    expect(reply).toEqual({ ok: false, error: { code: 'invalid_credentials', message: expect.any(String) } });
+    expect((await broker.session()).status).toBe('signed-out');
+  });
+});
+
+describe('messages', () => {
+  it.each([
+    ['null', null],
+    ['a string', 'login'],
+    ['an array', [{ type: 'session' }]],
+    ['an unknown type', { type: 'get-token' }],
+    ['a login without a password', { type: 'login', username: 'test' }],
+    ['a login with a number for a password', { type: 'login', username: 'test', password: 1 }],
+    ['a login with extra fields', { type: 'login', username: 'test', password: 'test', allowlist: ['*'] }],
+    ['a huge username', { type: 'login', username: 'x'.repeat(10_000), password: 'test' }],
+    ['a session with extra fields', { type: 'session', token: true }],
+  ])('refuses %s with bad_request and changes nothing', async (_, message) => {
+    const broker = await signedIn();
+    const before = await broker.session();
+    const reply = await answer(broker, message);
+    expect(reply).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+    expect(await broker.session()).toEqual(before);
+    expect(server.loginCalls).toBe(1);
+  });
+
+  it('answers login, session and logout', async () => {
+    const broker = makeBroker();
+    expect(await answer(broker, { type: 'login', username: 'test', password: 'test' })).toMatchObject({ ok: true, session: { status: 'signed-in' } });
+    expect(await answer(broker, { type: 'session' })).toMatchObject({ ok: true, session: { status: 'signed-in', user: { firstName: 'Test' } } });
+    expect(await answer(broker, { type: 'logout' })).toEqual({ ok: true, session: { status: 'signed-out' } });
+  });
+});

@@ -1,0 +1,128 @@
+import type { Clock } from './broker';
+import { defaultConfig, type BrokerConfig } from './config';
+import type { SessionStore, StoredSession } from './session-store';
+
+/** The origin the fakes pretend to serve. */
+export const ORIGIN = 'http://app.test';
+
+/** A broker configuration for the fake origin. */
+export function testConfig(overrides: Partial<BrokerConfig> = {}): BrokerConfig {
+  return { ...defaultConfig(ORIGIN), ...overrides };
+}
+
+/** A clock that moves only when told to. */
+export class ManualClock implements Clock {
+  constructor(public time = Date.UTC(2026, 0, 1)) {}
+  now(): number {
+    return this.time;
+  }
+  advance(ms: number): void {
+    this.time += ms;
+  }
+}
+
+/** A Map-backed SessionStore that also keeps every value written, to check what was stored. */
+export class MemoryStore implements SessionStore {
+  readonly map = new Map<string, StoredSession>();
+  readonly writes: unknown[] = [];
+  async load(): Promise<StoredSession | undefined> {
+    return this.map.get('session');
+  }
+  async save(session: StoredSession): Promise<void> {
+    this.writes.push(structuredClone(session));
+    this.map.set('session', structuredClone(session));
+  }
+  async clear(): Promise<void> {
+    this.map.delete('session');
+  }
+}
+
+/** What the fake refresh endpoint does next. */
+export type RefreshMode = 'ok' | 'invalid_grant' | 'network' | 'unavailable' | 'hang';
+
+/** A scripted auth server + API behind a Transport, with counters. */
+export class FakeServer {
+  tokenTtlSeconds = 300;
+  refreshMode: RefreshMode = 'ok';
+  /** When set, refreshes wait for it: lets a test line up concurrent requests. */
+  refreshGate: Promise<void> | undefined;
+  /** Whether the browser holds a live refresh cookie. */
+  cookie = false;
+  loginCalls = 0;
+  refreshCalls = 0;
+  logoutCalls = 0;
+  readonly apiRequests: { url: string; method: string; authorization: string | null; body: string; mode: RequestMode; redirect: RequestRedirect }[] = [];
+  readonly #valid = new Map<string, number>();
+  #issued = 0;
+
+  constructor(private readonly clock: ManualClock) {}
+
+  /** Makes every token issued so far invalid, as a key rotation would. */
+  revokeAllTokens(): void {
+    this.#valid.clear();
+  }
+
+  readonly transport = async (request: Request): Promise<Response> => {
+    const path = new URL(request.url).pathname;
+    if (path === '/auth/login') return this.#login(request);
+    if (path === '/auth/refresh') return this.#refresh(request);
+    if (path === '/auth/logout') {
+      this.logoutCalls += 1;
+      this.cookie = false;
+      return new Response(null, { status: 204 });
+    }
+    return this.#api(request);
+  };
+
+  #grant(): Response {
+    this.#issued += 1;
+    const token = `eyJfake.token${this.#issued}.sig`;
+    this.#valid.set(token, this.clock.now() + this.tokenTtlSeconds * 1000);
+    this.cookie = true;
+    const user = { id: 1, username: 'test', firstName: 'Test', lastName: 'User' };
+    return Response.json({ access_token: token, token_type: 'Bearer', expires_in: this.tokenTtlSeconds, user });
+  }
+
+  async #login(request: Request): Promise<Response> {
+    this.loginCalls += 1;
+    const body = (await request.json()) as { username: string; password: string };
+    if (body.username === 'test' && body.password === 'test') return this.#grant();
+    return Response.json({ error: 'invalid_credentials', message: 'no' }, { status: 401 });
+  }
+
+  async #refresh(request: Request): Promise<Response> {
+    this.refreshCalls += 1;
+    if (this.refreshGate) await this.refreshGate;
+    switch (this.refreshMode) {
+      case 'network':
+        throw new TypeError('Failed to fetch');
+      case 'unavailable':
+        return Response.json({ error: 'server_error', message: 'down' }, { status: 503 });
+      case 'hang':
+        return new Promise<Response>((_, reject) => {
+          request.signal.addEventListener('abort', () => reject(request.signal.reason));
+        });
+      case 'invalid_grant':
+        this.cookie = false;
+        return Response.json({ error: 'invalid_grant', message: 'no' }, { status: 400 });
+      case 'ok':
+        if (!this.cookie) return Response.json({ error: 'invalid_grant', message: 'no' }, { status: 400 });
+        return this.#grant();
+    }
+  }
+
+  async #api(request: Request): Promise<Response> {
+    const authorization = request.headers.get('Authorization');
+    const body = await request.text();
+    this.apiRequests.push({ url: request.url, method: request.method, authorization, body, mode: request.mode, redirect: request.redirect });
+    const token = authorization?.replace(/^Bearer /, '') ?? '';
+    const expiresAt = this.#valid.get(token);
+    if (expiresAt === undefined || this.clock.now() >= expiresAt) {
+      return Response.json(
+        { error: 'invalid_token', message: 'no' },
+        { status: 401, headers: { 'WWW-Authenticate': 'Bearer realm="api", error="invalid_token"' } },
+      );
+    }
+    return Response.json({ ok: true, body });
+  }
+}
