@@ -1,0 +1,58 @@
+import { test as base, expect, type APIRequestContext, type Page } from '@playwright/test';
+
+/** Counters the mock API keeps with MOCK_CONTROLS=1 (CONTRACT.md). */
+export interface MockStats {
+  logins: number;
+  refreshes: number;
+  refreshFailures: number;
+  reuseDetected: number;
+  apiRequests: number;
+  apiUnauthorized: number;
+}
+
+/** The mock API's control endpoints. */
+export class MockControls {
+  constructor(private readonly request: APIRequestContext) {}
+
+  async stats(): Promise<MockStats> {
+    const response = await this.request.get('/__mock/stats');
+    expect(response.status()).toBe(200);
+    return (await response.json()) as MockStats;
+  }
+
+  async reset(): Promise<void> {
+    expect((await this.request.post('/__mock/reset')).status()).toBe(204);
+  }
+
+  async rotateKeys(): Promise<void> {
+    expect((await this.request.post('/__mock/rotate-keys')).status()).toBe(204);
+  }
+}
+
+/** Resolves once a service worker controls the page. */
+export async function waitForController(page: Page): Promise<void> {
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+}
+
+/** Signs in through the login form and waits for the home page. */
+export async function signIn(page: Page, username = 'test', password = 'test', firstName = 'Test'): Promise<void> {
+  await page.goto('/login');
+  await waitForController(page);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: new RegExp(firstName) })).toBeVisible();
+}
+
+/** A JWT-shaped string: three base64url segments, the first two JSON objects. */
+export const JWT_PATTERN = /eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{8,}/;
+
+export const test = base.extend<{ mock: MockControls }>({
+  mock: async ({ request }, use) => {
+    const controls = new MockControls(request);
+    await controls.reset();
+    await use(controls);
+  },
+});
+
+export { expect };
