@@ -2,9 +2,9 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
 import vue from '@vitejs/plugin-vue';
 import { VitePWA } from 'vite-plugin-pwa';
-import { createMockApi } from './mock-api/app';
-import { configFromEnv } from './mock-api/config';
-import { createApiMiddleware } from './mock-api/node-adapter';
+import { createMockApi } from './mock-api/app.ts';
+import { configFromEnv } from './mock-api/config.ts';
+import { createApiMiddleware } from './mock-api/node-adapter.ts';
 
 const fromRoot = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
@@ -40,7 +40,7 @@ export default defineConfig({
       registerType: 'prompt',
       injectManifest: {
         rollupFormat: 'iife',
-        globPatterns: ['**/*.{js,css,html,svg,png,ico,webmanifest}'],
+        globPatterns: ['**/*.{js,css,html,svg,png,ico}'],
       },
       pwaAssets: {
         image: 'public/favicon.svg',

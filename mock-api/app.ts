@@ -1,12 +1,12 @@
-import { createAccessTokens, type AccessTokens } from './access-tokens';
-import { clearedRefreshCookie, readRefreshCookie, refreshCookie } from './cookies';
-import type { MockApiConfig } from './config';
-import { errorResponse, HttpError, json, readJsonObject } from './http';
-import { FailureLimiter } from './rate-limit';
-import { RefreshTokens } from './refresh-tokens';
-import { zeroStats, type Stats } from './stats';
-import { Todos } from './todos';
-import { Users, type User } from './users';
+import { createAccessTokens, type AccessTokens } from './access-tokens.ts';
+import { clearedRefreshCookie, readRefreshCookie, refreshCookie } from './cookies.ts';
+import type { MockApiConfig } from './config.ts';
+import { errorResponse, HttpError, json, readJsonObject } from './http.ts';
+import { FailureLimiter } from './rate-limit.ts';
+import { RefreshTokens } from './refresh-tokens.ts';
+import { zeroStats, type Stats } from './stats.ts';
+import { Todos } from './todos.ts';
+import { Users, type User } from './users.ts';
 
 /** The mock API: a Web-standard fetch handler (Request in, Response out). */
 export interface MockApi {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import type { MockApi } from './app';
+import type { MockApi } from './app.ts';
 
 /** The paths the mock API answers; everything else is the app's. */
 export const API_PATH = /^\/(auth|api|__mock|\.well-known)\//;

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { createMockApi } from './app';
-import { configFromEnv } from './config';
-import { createApiMiddleware } from './node-adapter';
-import { SECURITY_HEADERS } from './security-headers';
-import { createStaticFiles, DIST } from './static-files';
+import { createMockApi } from './app.ts';
+import { configFromEnv } from './config.ts';
+import { createApiMiddleware } from './node-adapter.ts';
+import { SECURITY_HEADERS } from './security-headers.ts';
+import { createStaticFiles, DIST } from './static-files.ts';
 
 const config = (() => {
   try {

@@ -1,4 +1,4 @@
-import { HttpError } from './http';
+import { HttpError } from './http.ts';
 
 /** A todo item. */
 export interface Todo {

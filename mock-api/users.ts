@@ -1,4 +1,4 @@
-import { hashPassword, verifyPassword, type PasswordHash } from './passwords';
+import { hashPassword, verifyPassword, type PasswordHash } from './passwords.ts';
 
 /** A user as the API shows one. */
 export interface User {
