@@ -1,0 +1,28 @@
+import { ref } from 'vue';
+import { registerSW } from 'virtual:pwa-register';
+
+/** True when a new service worker is installed and waiting to take over. */
+export const needRefresh = ref(false);
+/** Why registering the service worker failed, if it did. */
+export const registrationError = ref<string>();
+
+let updateServiceWorker: ((reloadPage?: boolean) => Promise<void>) | undefined;
+
+/** Registers /sw.js; a waiting update sets `needRefresh` instead of taking over on its own. */
+export function registerServiceWorker(): void {
+  if (!('serviceWorker' in navigator)) return;
+  updateServiceWorker = registerSW({
+    immediate: true,
+    onNeedRefresh: () => {
+      needRefresh.value = true;
+    },
+    onRegisterError: (error: unknown) => {
+      registrationError.value = error instanceof Error ? error.message : String(error);
+    },
+  });
+}
+
+/** Lets the waiting worker take over (SKIP_WAITING) and reloads once it controls the page. */
+export async function applyUpdate(): Promise<void> {
+  await updateServiceWorker?.(true);
+}
