@@ -11,13 +11,15 @@ export interface AccessTokens {
   rotate(): Promise<void>;
 }
 
-interface SigningKey {
+/** A signing key with its id and public key set. */
+export interface SigningKey {
   kid: string;
   privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
   jwks: JSONWebKeySet;
 }
 
-async function newKey(): Promise<SigningKey> {
+/** A fresh ES256 signing key. */
+export async function newSigningKey(): Promise<SigningKey> {
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
   const { kty, crv, x, y } = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint({ kty, crv, x, y });
@@ -26,9 +28,12 @@ async function newKey(): Promise<SigningKey> {
 
 const CLOCK_TOLERANCE_SECONDS = 5;
 
-/** Creates the token service. `now` is the clock, epoch ms. */
-export async function createAccessTokens(options: { issuer: string; audience: string; ttl: number; now: () => number }): Promise<AccessTokens> {
-  let key = await newKey();
+/** Creates the token service. `now` is the clock, epoch ms; `initialKey` is for tests. */
+export async function createAccessTokens(
+  options: { issuer: string; audience: string; ttl: number; now: () => number },
+  initialKey?: SigningKey,
+): Promise<AccessTokens> {
+  let key = initialKey ?? (await newSigningKey());
   return {
     async issue(subject) {
       const iat = Math.floor(options.now() / 1000);
@@ -65,7 +70,7 @@ export async function createAccessTokens(options: { issuer: string; audience: st
     jwks: () => key.jwks,
 
     async rotate() {
-      key = await newKey();
+      key = await newSigningKey();
     },
   };
 }
