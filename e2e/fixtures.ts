@@ -47,11 +47,24 @@ export async function signIn(page: Page, username = 'test', password = 'test', f
 /** A JWT-shaped string: three base64url segments, the first two JSON objects. */
 export const JWT_PATTERN = /eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{8,}/;
 
-export const test = base.extend<{ mock: MockControls }>({
+export const test = base.extend<{ mock: MockControls; page: Page }>({
   mock: async ({ request }, use) => {
     const controls = new MockControls(request);
     await controls.reset();
     await use(controls);
+  },
+  // Every test also fails on an uncaught page error, a CSP violation or a service-worker error.
+  page: async ({ page, context }, use) => {
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) problems.push(`CSP: ${message.text()}`);
+    });
+    const cdp = await context.newCDPSession(page);
+    cdp.on('ServiceWorker.workerErrorReported', ({ errorMessage }) => problems.push(`worker: ${errorMessage.errorMessage}`));
+    await cdp.send('ServiceWorker.enable');
+    await use(page);
+    expect(problems).toEqual([]);
   },
 });
 

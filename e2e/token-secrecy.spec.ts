@@ -34,9 +34,14 @@ async function jwtsReadableByPage(page: Page): Promise<string[]> {
       db.close();
     }
 
-    // Everything reachable from the page's globals, breadth first, bounded.
+    // Everything reachable from the page's globals and the Vue app, breadth first, bounded.
+    // Getters run only on window itself: a prototype's getter called on the prototype throws.
     const seen = new WeakSet<object>();
-    const queue: [unknown, string, number][] = [[window, 'window', 0]];
+    const vueApp = (document.querySelector('#app') as (Element & { __vue_app__?: unknown }) | null)?.__vue_app__;
+    const queue: [unknown, string, number][] = [
+      [window, 'window', 0],
+      [vueApp, 'vueApp', 0],
+    ];
     let visited = 0;
     while (queue.length > 0 && visited < 200_000) {
       const [value, path, depth] = queue.shift() as [unknown, string, number];
@@ -48,19 +53,17 @@ async function jwtsReadableByPage(page: Page): Promise<string[]> {
       if ((typeof value !== 'object' && typeof value !== 'function') || value === null || seen.has(value)) continue;
       seen.add(value);
       if (depth >= 8) continue;
-      let keys: (string | symbol)[] = [];
-      try {
-        keys = Reflect.ownKeys(value);
-      } catch {
-        continue;
-      }
-      for (const key of keys) {
+      for (const key of Reflect.ownKeys(value)) {
+        const descriptor = Reflect.getOwnPropertyDescriptor(value, key);
         let child: unknown;
-        try {
-          child = (value as Record<string | symbol, unknown>)[key];
-        } catch {
-          continue;
-        }
+        if (descriptor && 'value' in descriptor) child = descriptor.value;
+        else if (value === window && descriptor?.get) {
+          try {
+            child = descriptor.get.call(window);
+          } catch {
+            continue;
+          }
+        } else continue;
         queue.push([child, `${path}.${String(key)}`, depth + 1]);
       }
     }
@@ -110,6 +113,7 @@ test.describe('the token never reaches the page', () => {
     }, fake);
     const found = await jwtsReadableByPage(page);
     expect(found).toEqual(expect.arrayContaining(['localStorage[probe]', 'window.probe.deeper.still.0', 'indexedDB probe-db/things']));
+    await page.evaluate(() => indexedDB.deleteDatabase('probe-db'));
   });
 
   test('a page cannot call the token endpoints: the worker answers 403 broker_only', async ({ page, mock }) => {

@@ -1,0 +1,71 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from '@playwright/test';
+import { chromiumLaunchOptions } from './browser';
+import { expect, test, waitForController } from './fixtures';
+import { baseUrl } from './server-env';
+
+interface ManifestIcon {
+  src: string;
+  sizes: string;
+  type: string;
+  purpose?: string;
+}
+
+test.describe('the installable app', () => {
+  test('serves a web manifest with the fields and icons an install needs', async ({ request }) => {
+    const html = await (await request.get('/')).text();
+    const href = /<link rel="manifest" href="([^"]+)"/.exec(html)?.[1];
+    expect(href).toBeDefined();
+    const response = await request.get(href ?? '');
+    expect(response.headers()['content-type']).toContain('application/manifest+json');
+    const manifest = (await response.json()) as Record<string, unknown> & { icons: ManifestIcon[] };
+    expect(manifest).toMatchObject({ name: expect.any(String), short_name: expect.any(String), start_url: '/', display: 'standalone', theme_color: expect.any(String) });
+    const sizes = manifest.icons.map((icon) => `${icon.sizes} ${icon.purpose ?? 'any'}`);
+    expect(sizes).toEqual(expect.arrayContaining(['192x192 any', '512x512 any', '512x512 maskable']));
+    for (const icon of manifest.icons) {
+      const image = await request.get(`/${icon.src.replace(/^\//, '')}`);
+      expect(image.status()).toBe(200);
+      expect(image.headers()['content-type']).toBe(icon.type);
+    }
+  });
+
+  test('Chromium reports no installability errors in a persistent profile', async () => {
+    const profile = mkdtempSync(join(tmpdir(), 'broker-profile-'));
+    const context = await chromium.launchPersistentContext(profile, { ...chromiumLaunchOptions(), headless: true, baseURL: baseUrl() });
+    try {
+      const page = context.pages()[0] ?? (await context.newPage());
+      await page.goto('/login');
+      await waitForController(page);
+      const cdp = await context.newCDPSession(page);
+      await expect
+        .poll(async () => ((await cdp.send('Page.getInstallabilityErrors')) as { installabilityErrors: { errorId: string }[] }).installabilityErrors.map((error) => error.errorId))
+        .toEqual([]);
+    } finally {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    }
+  });
+
+  test('the app shell comes from the precache, and navigations never carry a bearer', async ({ page, context }) => {
+    const fromWorker: { url: string; authorization: string | undefined }[] = [];
+    context.on('request', (request) => {
+      if (request.serviceWorker()) fromWorker.push({ url: request.url(), authorization: request.headers()['authorization'] });
+    });
+    await page.goto('/login');
+    await waitForController(page);
+    await page.getByLabel('Username').fill('test');
+    await page.getByLabel('Password').fill('test');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('heading', { name: /Test/ })).toBeVisible();
+    await page.goto('/somewhere-else');
+    await page.goto('/');
+    await expect(page.getByRole('heading', { name: /Test/ })).toBeVisible();
+    const withBearer = fromWorker.filter((request) => request.authorization !== undefined).map((request) => new URL(request.url).pathname);
+    expect(withBearer.length).toBeGreaterThan(0);
+    expect(withBearer.every((path) => path.startsWith('/api/'))).toBe(true);
+    const cached = await page.evaluate(async () => (await caches.keys()).filter((name) => name.includes('precache')));
+    expect(cached.length).toBe(1);
+  });
+});
