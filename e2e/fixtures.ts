@@ -1,14 +1,8 @@
 import { test as base, expect, type APIRequestContext, type Page } from '@playwright/test';
+import type { Stats } from '../mock-api/stats.ts';
 
 /** Counters the mock API keeps with MOCK_CONTROLS=1 (CONTRACT.md). */
-export interface MockStats {
-  logins: number;
-  refreshes: number;
-  refreshFailures: number;
-  reuseDetected: number;
-  apiRequests: number;
-  apiUnauthorized: number;
-}
+export type MockStats = Stats;
 
 /** The mock API's control endpoints. */
 export class MockControls {
@@ -34,13 +28,18 @@ export async function waitForController(page: Page): Promise<void> {
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
 }
 
-/** Signs in through the login form and waits for the home page. */
-export async function signIn(page: Page, username = 'test', password = 'test', firstName = 'Test'): Promise<void> {
-  await page.goto('/login');
+/** Fills in and submits the login form on the current page, once a worker controls it. */
+export async function submitLogin(page: Page, username = 'test', password = 'test'): Promise<void> {
   await waitForController(page);
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** Signs in through the login form and waits for the home page. */
+export async function signIn(page: Page, username = 'test', password = 'test', firstName = 'Test'): Promise<void> {
+  await page.goto('/login');
+  await submitLogin(page, username, password);
   await expect(page.getByRole('heading', { name: new RegExp(firstName) })).toBeVisible();
 }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from '@playwright/test';
 import { chromiumLaunchOptions } from './browser';
-import { expect, test, waitForController } from './fixtures';
+import { expect, submitLogin, test, waitForController } from './fixtures';
 import { baseUrl } from './server-env';
 
 interface ManifestIcon {
@@ -54,10 +54,7 @@ test.describe('the installable app', () => {
       if (request.serviceWorker()) fromWorker.push({ url: request.url(), authorization: request.headers()['authorization'] });
     });
     await page.goto('/login');
-    await waitForController(page);
-    await page.getByLabel('Username').fill('test');
-    await page.getByLabel('Password').fill('test');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await submitLogin(page);
     await expect(page.getByRole('heading', { name: /Test/ })).toBeVisible();
     await page.goto('/somewhere-else');
     await page.goto('/');

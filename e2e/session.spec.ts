@@ -1,5 +1,5 @@
 import { ACCESS_TTL_SECONDS } from './server-env';
-import { expect, signIn, test, waitForController } from './fixtures';
+import { expect, signIn, submitLogin, test } from './fixtures';
 
 test.describe('a session through the service worker', () => {
   test('signs in through the form and loads the users list', async ({ page, mock }) => {
@@ -67,29 +67,20 @@ test.describe('a session through the service worker', () => {
   test('sends a signed-out visitor to the login page and back where they were going', async ({ page }) => {
     await page.goto('/somewhere?x=1');
     await expect(page).toHaveURL(/\/login\?returnUrl=/);
-    await waitForController(page);
-    await page.getByLabel('Username').fill('test');
-    await page.getByLabel('Password').fill('test');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await submitLogin(page);
     await expect(page).toHaveURL(/\/somewhere\?x=1$/);
   });
 
   test('does not follow a returnUrl to another origin', async ({ page }) => {
     await page.goto('/login?returnUrl=//evil.example/steal');
-    await waitForController(page);
-    await page.getByLabel('Username').fill('test');
-    await page.getByLabel('Password').fill('test');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await submitLogin(page);
     await expect(page.getByRole('heading', { name: /Test/ })).toBeVisible();
     await expect(page).toHaveURL(/^http:\/\/127\.0\.0\.1:\d+\/$/);
   });
 
   test('shows an alert for a wrong password and stays signed out', async ({ page, mock }) => {
     await page.goto('/login');
-    await waitForController(page);
-    await page.getByLabel('Username').fill('test');
-    await page.getByLabel('Password').fill('wrong');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await submitLogin(page, 'test', 'wrong');
     await expect(page.getByRole('alert')).toContainText(/incorrect/i);
     await expect(page).toHaveURL(/\/login/);
     expect((await mock.stats()).logins).toBe(0);
