@@ -311,3 +311,54 @@ describe('/__mock controls', () => {
     expect((await t.refresh(cookie)).status).toBe(400);
   });
 });
+
+describe('keeping the user signed in', () => {
+  it('sets a session cookie, also on rotation, when remember is false', async () => {
+    const t = await testApi();
+    const response = await t.send('/auth/login', { method: 'POST', headers: JSON_HEADERS, body: '{"username":"test","password":"test","remember":false}' });
+    expect(response.headers.getSetCookie()[0]).not.toContain('Max-Age');
+    const rotated = await t.refresh(cookieOf(response));
+    expect(rotated.status).toBe(200);
+    expect(rotated.headers.getSetCookie()[0]).not.toContain('Max-Age');
+  });
+
+  it('refuses a remember that is not a boolean', async () => {
+    const t = await testApi();
+    const response = await t.send('/auth/login', { method: 'POST', headers: JSON_HEADERS, body: '{"username":"test","password":"test","remember":"yes"}' });
+    expect(response.status).toBe(400);
+  });
+});
+
+describe('injected refresh faults', () => {
+  it('answers 503 while the refresh endpoint is "unavailable", and works again once cleared', async () => {
+    const t = await testApi();
+    const { cookie } = await t.login();
+    const set = (refresh: string | null): Promise<Response> => t.send('/__mock/faults', { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ refresh }) });
+    expect((await set('unavailable')).status).toBe(204);
+    const failed = await t.refresh(cookie);
+    expect(failed.status).toBe(503);
+    expect(failed.headers.get('Retry-After')).toBe('1');
+    expect((await set(null)).status).toBe(204);
+    expect((await t.refresh(cookie)).status).toBe(200);
+  });
+
+  it('holds a refresh while "hang" is set and answers it 503 when released', async () => {
+    const t = await testApi();
+    const { cookie } = await t.login();
+    await t.send('/__mock/faults', { method: 'POST', headers: JSON_HEADERS, body: '{"refresh":"hang"}' });
+    let settled = false;
+    const pending = t.refresh(cookie).then((response) => {
+      settled = true;
+      return response;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(settled).toBe(false);
+    await t.send('/__mock/reset', { method: 'POST' });
+    expect((await pending).status).toBe(503);
+  });
+
+  it('refuses an unknown fault', async () => {
+    const t = await testApi();
+    expect((await t.send('/__mock/faults', { method: 'POST', headers: JSON_HEADERS, body: '{"refresh":"explode"}' })).status).toBe(400);
+  });
+});

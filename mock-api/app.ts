@@ -2,8 +2,9 @@ import { createAccessTokens, type AccessTokens } from './access-tokens.ts';
 import { clearedRefreshCookie, readRefreshCookie, refreshCookie } from './cookies.ts';
 import type { MockApiConfig } from './config.ts';
 import { errorResponse, HttpError, json, readJsonObject } from './http.ts';
+import { Faults } from './faults.ts';
 import { FailureLimiter } from './rate-limit.ts';
-import { RefreshTokens } from './refresh-tokens.ts';
+import { RefreshTokens, type IssuedRefreshToken } from './refresh-tokens.ts';
 import { zeroStats, type Stats } from './stats.ts';
 import { Todos } from './todos.ts';
 import { Users, type User } from './users.ts';
@@ -22,6 +23,7 @@ interface Services {
   stats: Stats;
   perUsername: FailureLimiter;
   perAddress: FailureLimiter;
+  faults: Faults;
 }
 
 type Handler = (request: Request, services: Services, clientAddress: string) => Promise<Response>;
@@ -34,12 +36,12 @@ function isSecure(request: Request): boolean {
   return new URL(request.url).protocol === 'https:';
 }
 
-async function grant(services: Services, user: User, refreshToken: string, maxAge: number, secure: boolean): Promise<Response> {
+async function grant(services: Services, user: User, refresh: IssuedRefreshToken, secure: boolean): Promise<Response> {
   const accessToken = await services.accessTokens.issue(String(user.id));
   return json(
     { access_token: accessToken, token_type: 'Bearer', expires_in: services.config.accessTtl, user },
     200,
-    { 'Set-Cookie': refreshCookie(refreshToken, maxAge, secure) },
+    { 'Set-Cookie': refreshCookie(refresh.token, refresh.persistent ? refresh.maxAge : undefined, secure) },
   );
 }
 
@@ -47,9 +49,11 @@ const login: Handler = async (request, services, clientAddress) => {
   const body = await readJsonObject(request, services.config.maxBodyBytes);
   const username = body?.username;
   const password = body?.password;
+  const remember = body?.remember ?? true;
   if (typeof username !== 'string' || username === '' || username.length > MAX_USERNAME || typeof password !== 'string' || password === '' || password.length > MAX_PASSWORD) {
     throw new HttpError(400, 'invalid_request', 'username and password must be non-empty strings.');
   }
+  if (typeof remember !== 'boolean') throw new HttpError(400, 'invalid_request', 'remember must be a boolean.');
   const wait = Math.max(services.perUsername.retryAfter(username), services.perAddress.retryAfter(clientAddress));
   if (wait > 0) throw new HttpError(429, 'rate_limited', 'Too many failed sign-in attempts.', { 'Retry-After': String(wait) });
   const user = await services.users.authenticate(username, password);
@@ -59,12 +63,12 @@ const login: Handler = async (request, services, clientAddress) => {
     throw new HttpError(401, 'invalid_credentials', 'Username or password is incorrect.');
   }
   services.stats.logins += 1;
-  const refresh = await services.refreshTokens.issue(user.id);
-  return grant(services, user, refresh.token, refresh.maxAge, isSecure(request));
+  return grant(services, user, await services.refreshTokens.issue(user.id, remember), isSecure(request));
 };
 
 const refresh: Handler = async (request, services) => {
   await readJsonObject(request, services.config.maxBodyBytes);
+  await services.faults.refresh();
   const secure = isSecure(request);
   const presented = readRefreshCookie(request);
   const result = presented ? await services.refreshTokens.rotate(presented) : undefined;
@@ -76,7 +80,7 @@ const refresh: Handler = async (request, services) => {
     throw new HttpError(400, 'invalid_grant', 'The refresh token is not valid; sign in again.', { 'Set-Cookie': clearedRefreshCookie(secure) });
   }
   services.stats.refreshes += 1;
-  return grant(services, user, result.token, result.maxAge, secure);
+  return grant(services, user, result, secure);
 };
 
 const logout: Handler = async (request, services) => {
@@ -132,7 +136,14 @@ const controlRoutes: Record<string, Record<string, Handler>> = {
       services.todos.reset();
       services.perUsername.reset();
       services.perAddress.reset();
+      services.faults.clear();
       Object.assign(services.stats, zeroStats());
+      return new Response(null, { status: 204 });
+    },
+  },
+  '/__mock/faults': {
+    POST: async (request, services) => {
+      services.faults.set(await readJsonObject(request, services.config.maxBodyBytes));
       return new Response(null, { status: 204 });
     },
   },
@@ -156,6 +167,7 @@ export async function createMockApi(config: MockApiConfig): Promise<MockApi> {
     stats: zeroStats(),
     perUsername: limiter(config.rateLimit.perUsername),
     perAddress: limiter(config.rateLimit.perAddress),
+    faults: new Faults(),
   };
   const routes = config.controls ? { ...authRoutes, ...controlRoutes } : authRoutes;
 

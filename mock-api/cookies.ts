@@ -2,9 +2,13 @@
 export const REFRESH_COOKIE = 'refresh_token';
 const COOKIE_PATH = '/auth';
 
-/** The Set-Cookie value for a refresh token (Secure where the origin is https). */
-export function refreshCookie(token: string, maxAge: number, secure: boolean): string {
-  return `${REFRESH_COOKIE}=${token}; Max-Age=${maxAge}; Path=${COOKIE_PATH}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
+/**
+ * The Set-Cookie value for a refresh token (Secure where the origin is https). Without
+ * `maxAge` it is a session cookie, which the browser drops when it closes.
+ */
+export function refreshCookie(token: string, maxAge: number | undefined, secure: boolean): string {
+  const lifetime = maxAge === undefined ? '' : `; Max-Age=${maxAge}`;
+  return `${REFRESH_COOKIE}=${token}${lifetime}; Path=${COOKIE_PATH}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
 }
 
 /** The Set-Cookie value that deletes the refresh cookie. */

@@ -5,6 +5,8 @@ export interface IssuedRefreshToken {
   token: string;
   /** Seconds left in the family's absolute lifetime: rotation never extends it. */
   maxAge: number;
+  /** False for "don't keep me signed in": the cookie then lives only as long as the browser session. */
+  persistent: boolean;
 }
 
 /** Why a refresh token was refused. */
@@ -15,6 +17,7 @@ export type RotationResult = ({ ok: true; userId: number } & IssuedRefreshToken)
 
 interface Family {
   userId: number;
+  persistent: boolean;
   expiresAt: number;
   revoked: boolean;
   current: string;
@@ -42,9 +45,9 @@ export class RefreshTokens {
   constructor(private readonly options: { ttl: number; grace: number; now: () => number }) {}
 
   /** Starts a family for a user who just signed in. */
-  async issue(userId: number): Promise<IssuedRefreshToken> {
+  async issue(userId: number, persistent: boolean): Promise<IssuedRefreshToken> {
     const familyId = crypto.randomUUID();
-    const family: Family = { userId, expiresAt: this.options.now() + this.options.ttl * 1000, revoked: false, current: '' };
+    const family: Family = { userId, persistent, expiresAt: this.options.now() + this.options.ttl * 1000, revoked: false, current: '' };
     this.#families.set(familyId, family);
     return this.#next(familyId, family);
   }
@@ -97,6 +100,6 @@ export class RefreshTokens {
     const hash = await hashOf(token);
     this.#tokens.set(hash, { familyId, graceUsed: false });
     family.current = hash;
-    return { token, maxAge: Math.max(0, Math.floor((family.expiresAt - this.options.now()) / 1000)) };
+    return { token, maxAge: Math.max(0, Math.floor((family.expiresAt - this.options.now()) / 1000)), persistent: family.persistent };
   }
 }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createMockApi } from './app.ts';
 import { configFromEnv } from './config.ts';
 import { createApiMiddleware } from './node-adapter.ts';
@@ -16,13 +16,15 @@ const config = (() => {
   }
 })();
 
-if (!existsSync(join(DIST, 'index.html'))) {
-  console.error(`Cannot start: ${join(DIST, 'index.html')} is missing; run npm run build first.`);
+// DIST_DIR serves another build (the update tests switch between two).
+const dist = process.env.DIST_DIR ? resolve(process.env.DIST_DIR) : DIST;
+if (!existsSync(join(dist, 'index.html'))) {
+  console.error(`Cannot start: ${join(dist, 'index.html')} is missing; run npm run build first.`);
   process.exit(1);
 }
 
 const api = createApiMiddleware(await createMockApi(config));
-const serveStatic = createStaticFiles(DIST);
+const serveStatic = createStaticFiles(dist);
 
 const server = createServer((req, res) => {
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
