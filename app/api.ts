@@ -1,4 +1,5 @@
 import { isUser, type User } from '../sw/protocol';
+import { checkConnectivity } from './connectivity';
 import { refreshSession } from './useSession';
 
 /** A failed API call: the HTTP status (0 when nothing came back) and an error code. */
@@ -8,6 +9,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Seconds the server asked us to wait (Retry-After), where it did. */
+    readonly retryAfter?: number,
   ) {
     super(message);
   }
@@ -46,16 +49,19 @@ async function call<T>(path: string, init: RequestInit, validate: (value: unknow
     // No token, no Authorization header: the service worker adds the bearer.
     response = await fetch(path, { ...init, credentials: 'same-origin', headers: { Accept: 'application/json', ...init.headers } });
   } catch {
-    const code = navigator.onLine ? 'network' : 'offline';
+    const code = checkConnectivity() ? 'network' : 'offline';
     throw new ApiError(0, code, MESSAGES[code] ?? 'Network error.');
   }
   const body: unknown = await response.json().catch(() => undefined);
   if (!response.ok) {
     const error = typeof body === 'object' && body !== null ? (body as { error?: unknown }).error : undefined;
-    const code = typeof error === 'string' ? error : `http_${response.status}`;
+    let code = typeof error === 'string' ? error : `http_${response.status}`;
+    // Offline, the worker cannot refresh either: say what the user can act on.
+    if (code === 'auth_unavailable' && !checkConnectivity()) code = 'offline';
     // The session may have ended elsewhere: let the worker tell us, and the router follow.
     if (response.status === 401) void refreshSession();
-    throw new ApiError(response.status, code, MESSAGES[code] ?? `The request failed (${response.status}).`);
+    const retryAfter = Number(response.headers.get('Retry-After') ?? Number.NaN);
+    throw new ApiError(response.status, code, MESSAGES[code] ?? `The request failed (${response.status}).`, Number.isFinite(retryAfter) ? retryAfter : undefined);
   }
   if (!validate(body)) throw new ApiError(response.status, 'bad_response', 'The server sent an unexpected response.');
   return body;

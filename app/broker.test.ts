@@ -37,7 +37,7 @@ describe('createBrokerClient', () => {
   it('logs in through the controller and resolves with the session', async () => {
     const { container, broker } = client((): BrokerReply => ({ ok: true, session: SIGNED_IN }));
     await expect(broker.login('test', 'test')).resolves.toEqual(SIGNED_IN);
-    expect(container.posted).toEqual([{ type: 'login', username: 'test', password: 'test' }]);
+    expect(container.posted).toEqual([{ type: 'login', username: 'test', password: 'test', remember: true }]);
   });
 
   it('rejects an error reply with its code and retryAfter', async () => {

@@ -20,7 +20,8 @@ export class BrokerClientError extends Error {
 
 /** The page's only way to the broker: ask, never hold a token. */
 export interface BrokerClient {
-  login(username: string, password: string): Promise<Session>;
+  /** `remember: false` keeps the session only until the browser closes. */
+  login(username: string, password: string, remember?: boolean): Promise<Session>;
   logout(): Promise<Session>;
   session(): Promise<Session>;
   /** Calls `listener` on every session change the worker announces; returns an unsubscribe. */
@@ -61,7 +62,7 @@ export function createBrokerClient(container: ServiceWorkerContainer = navigator
   }
 
   return {
-    login: (username, password) => ask({ type: 'login', username, password }),
+    login: (username, password, remember = true) => ask({ type: 'login', username, password, remember }),
     logout: () => ask({ type: 'logout' }),
     session: () => ask({ type: 'session' }),
     onChange(listener) {

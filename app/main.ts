@@ -1,10 +1,10 @@
 import { createApp } from 'vue';
 import App from './App.vue';
 import { router } from './router';
-import { registerServiceWorker } from './sw-registration';
-import { sessionReady } from './useSession';
+import { registerServiceWorker, registrationFailed } from './sw-registration';
+import { startSession } from './useSession';
 import './style.css';
 
 registerServiceWorker();
-void sessionReady();
+void startSession(registrationFailed);
 createApp(App).use(router).mount('#app');

@@ -7,10 +7,16 @@ export const needRefresh = ref(false);
 export const registrationError = ref<string>();
 
 let updateServiceWorker: ((reloadPage?: boolean) => Promise<void>) | undefined;
+let failed: () => void = () => undefined;
+/** Resolves if registering the service worker fails (or service workers are unavailable). */
+export const registrationFailed = new Promise<void>((resolve) => (failed = resolve));
 
 /** Registers /sw.js; a waiting update sets `needRefresh` instead of taking over on its own. */
 export function registerServiceWorker(): void {
-  if (!('serviceWorker' in navigator)) return;
+  if (!('serviceWorker' in navigator)) {
+    failed();
+    return;
+  }
   updateServiceWorker = registerSW({
     immediate: true,
     onNeedRefresh: () => {
@@ -18,6 +24,7 @@ export function registerServiceWorker(): void {
     },
     onRegisterError: (error: unknown) => {
       registrationError.value = error instanceof Error ? error.message : String(error);
+      failed();
     },
   });
 }

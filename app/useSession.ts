@@ -16,7 +16,7 @@ const protection = ref<Protection>('checking');
 let client: BrokerClient | undefined;
 let started: Promise<void> | undefined;
 
-async function start(): Promise<void> {
+async function start(registrationFailed: Promise<unknown>): Promise<void> {
   if (!('serviceWorker' in navigator)) {
     protection.value = 'unsupported';
     session.value = SIGNED_OUT;
@@ -25,7 +25,10 @@ async function start(): Promise<void> {
   const broker = createBrokerClient();
   broker.onChange((next) => (session.value = next));
   const registration = await navigator.serviceWorker.getRegistration();
-  const controlled = await broker.whenControlled(registration?.active ? HARD_RELOAD_WAIT_MS : FIRST_INSTALL_WAIT_MS);
+  const controlled = await Promise.race([
+    broker.whenControlled(registration?.active ? HARD_RELOAD_WAIT_MS : FIRST_INSTALL_WAIT_MS),
+    registrationFailed.then(() => false),
+  ]);
   if (!controlled) {
     protection.value = 'not-controlled';
     session.value = SIGNED_OUT;
@@ -36,10 +39,18 @@ async function start(): Promise<void> {
   await refreshSession();
 }
 
-/** Starts once: finds the controlling worker and asks it for the session. */
-export function sessionReady(): Promise<void> {
-  started ??= start();
+/**
+ * Starts once: finds the controlling worker and asks it for the session. A page that no
+ * worker controls (registration failed, hard reload, blocked) is marked not protected.
+ */
+export function startSession(registrationFailed: Promise<unknown> = new Promise(() => undefined)): Promise<void> {
+  started ??= start(registrationFailed);
   return started;
+}
+
+/** Resolves once the session is known (starting if nobody has). */
+export function sessionReady(): Promise<void> {
+  return startSession();
 }
 
 /** Asks the worker for the session again (after a 401, say). */
@@ -62,8 +73,8 @@ export function useSession() {
   return {
     session: readonly(session),
     protection: readonly(protection),
-    async login(username: string, password: string): Promise<void> {
-      session.value = await requireClient().login(username, password);
+    async login(username: string, password: string, remember: boolean): Promise<void> {
+      session.value = await requireClient().login(username, password, remember);
     },
     async logout(): Promise<void> {
       session.value = await requireClient().logout();

@@ -68,3 +68,32 @@ export const test = base.extend<{ mock: MockControls; page: Page }>({
 });
 
 export { expect };
+
+/** Stops every service worker, as the browser does to idle ones: their memory goes with them. */
+export async function stopAllWorkers(page: Page): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('ServiceWorker.enable');
+  await cdp.send('ServiceWorker.stopAllWorkers');
+  await cdp.detach();
+}
+
+/** Counts the requests the service worker itself sends to a path, from now on. */
+export function countWorkerRequests(page: Page, pathname: string): () => number {
+  let count = 0;
+  page.context().on('request', (request) => {
+    if (request.serviceWorker() && new URL(request.url()).pathname === pathname) count += 1;
+  });
+  return () => count;
+}
+
+/** Records whether the login form is ever shown on the page from now on (a flicker). */
+export async function watchForLoginForm(page: Page): Promise<() => Promise<boolean>> {
+  await page.evaluate(() => {
+    const state = { seen: false };
+    (window as unknown as { loginFormSeen: typeof state }).loginFormSeen = state;
+    new MutationObserver(() => {
+      if (document.querySelector('input[autocomplete="current-password"]')) state.seen = true;
+    }).observe(document.body, { childList: true, subtree: true });
+  });
+  return () => page.evaluate(() => (window as unknown as { loginFormSeen: { seen: boolean } }).loginFormSeen.seen);
+}

@@ -13,7 +13,7 @@ export async function answer(broker: TokenBroker, data: unknown): Promise<Broker
   try {
     switch (request.type) {
       case 'login':
-        return { ok: true, session: await broker.login(request.username, request.password) };
+        return { ok: true, session: await broker.login(request.username, request.password, request.remember ?? true) };
       case 'logout':
         return { ok: true, session: await broker.logout() };
       case 'session':

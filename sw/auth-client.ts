@@ -16,7 +16,8 @@ export interface TokenGrant {
 
 /** Talks to the token endpoints; only the worker ever calls these. */
 export interface AuthClient {
-  login(username: string, password: string): Promise<TokenGrant>;
+  /** `remember: false` asks for a refresh cookie that ends with the browser session. */
+  login(username: string, password: string, remember: boolean): Promise<TokenGrant>;
   refresh(): Promise<TokenGrant>;
   logout(): Promise<void>;
 }
@@ -81,8 +82,8 @@ export function createAuthClient(transport: Transport, config: Pick<BrokerConfig
   }
 
   return {
-    async login(username, password) {
-      const response = await call(config.endpoints.login, { username, password });
+    async login(username, password, remember) {
+      const response = await call(config.endpoints.login, { username, password, remember });
       if (response.ok) return grantFrom(response);
       const code = await readErrorCode(response);
       if (response.status === 401) throw new BrokerError('invalid_credentials', 'Username or password is incorrect.');

@@ -250,6 +250,17 @@ describe('when a refresh fails', () => {
     expect((await broker.fetch(api())).status).toBe(200);
   });
 
+  it('answers a network error, not a rejection, when the API cannot be reached', async () => {
+    const unreachable = async (request: Request): Promise<Response> => {
+      if (new URL(request.url).pathname.startsWith('/api/')) throw new TypeError('Failed to fetch');
+      return server.transport(request);
+    };
+    const broker = await signedIn({ transport: unreachable });
+    const response = await broker.fetch(api());
+    expect(response.type).toBe('error');
+    expect((await broker.session()).status).toBe('signed-in');
+  });
+
   it('treats a 5xx from the refresh endpoint like the network', async () => {
     const broker = await signedIn();
     clock.advance(301_000);
@@ -270,6 +281,40 @@ describe('when a refresh fails', () => {
     expect((await response.json()) as unknown).toMatchObject({ error: 'auth_unavailable' });
     server.refreshMode = 'ok';
     expect((await broker.session()).status).toBe('signed-in');
+  });
+});
+
+describe('offline and clock skew', () => {
+  it('fails fast while offline: 503 and no refresh attempt, then works once back online', async () => {
+    let online = true;
+    const broker = await signedIn({ online: () => online });
+    clock.advance(301_000);
+    online = false;
+    const responses = await Promise.all([broker.fetch(api()), broker.fetch(api()), broker.fetch(api())]);
+    expect(responses.map((response) => response.status)).toEqual([503, 503, 503]);
+    expect(server.refreshCalls).toBe(0);
+    expect((await broker.session()).status).toBe('signed-in');
+    online = true;
+    expect((await broker.fetch(api())).status).toBe(200);
+    expect(server.refreshCalls).toBe(1);
+  });
+
+  it.each([
+    ['10 minutes ahead', 600_000],
+    ['10 minutes behind', -600_000],
+  ])('makes about one refresh per token lifetime with the client clock %s', async (_, aheadMs) => {
+    server.clientClockAheadMs = aheadMs;
+    server.tokenTtlSeconds = 60;
+    const broker = await signedIn();
+    const statuses = new Set<number>();
+    for (let second = 0; second < 600; second += 5) {
+      clock.advance(5_000);
+      statuses.add((await broker.fetch(api())).status);
+    }
+    expect([...statuses]).toEqual([200]);
+    // 600 s of traffic with 60 s tokens refreshed 20 s early: one refresh every 40 s.
+    expect(server.refreshCalls).toBeGreaterThanOrEqual(14);
+    expect(server.refreshCalls).toBeLessThanOrEqual(16);
   });
 });
 
@@ -335,6 +380,14 @@ describe('login and logout', () => {
     expect((await broker.session()).status).toBe('signed-out');
   });
 
+  it('passes "keep me signed in" on to the token endpoint', async () => {
+    const broker = makeBroker();
+    await answer(broker, { type: 'login', username: 'test', password: 'test', remember: false });
+    expect(server.lastLogin).toEqual({ username: 'test', password: 'test', remember: false });
+    await answer(broker, { type: 'login', username: 'test', password: 'test' });
+    expect(server.lastLogin).toEqual({ username: 'test', password: 'test', remember: true });
+  });
+
   it('reports wrong credentials as invalid_credentials and stays signed out', async () => {
     const broker = makeBroker();
     const reply = await answer(broker, { type: 'login', username: 'test', password: 'nope' });
@@ -353,6 +406,7 @@ describe('messages', () => {
     ['a login with a number for a password', { type: 'login', username: 'test', password: 1 }],
     ['a login with extra fields', { type: 'login', username: 'test', password: 'test', allowlist: ['*'] }],
     ['a huge username', { type: 'login', username: 'x'.repeat(10_000), password: 'test' }],
+    ['a login with a string for remember', { type: 'login', username: 'test', password: 'test', remember: 'yes' }],
     ['a session with extra fields', { type: 'session', token: true }],
   ])('refuses %s with bad_request and changes nothing', async (_, message) => {
     const broker = await signedIn();

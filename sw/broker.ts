@@ -27,6 +27,8 @@ export interface BrokerDeps {
   lock?: Lock;
   /** Removes anything cached that could hold user data; called when a session ends. */
   purge?: () => Promise<void>;
+  /** Whether the browser believes it is online; while it is not, no refresh is attempted. */
+  online?: () => boolean;
 }
 
 /** What the broker does with a request: attach a bearer, refuse it, or leave it alone. */
@@ -93,8 +95,15 @@ export class TokenBroker {
     return brokerOnlyResponse();
   }
 
-  /** Sends an allowlisted request with the bearer, refreshing and retrying as needed. */
-  async fetch(request: Request): Promise<Response> {
+  /**
+   * Sends an allowlisted request with the bearer, refreshing and retrying as needed. When the
+   * network fails, the page gets a network error (Response.error()), as it would without a worker.
+   */
+  fetch(request: Request): Promise<Response> {
+    return this.#fetch(request).catch(() => Response.error());
+  }
+
+  async #fetch(request: Request): Promise<Response> {
     // The page's explicit choice wins, and it never sees ours.
     if (request.headers.has('Authorization')) return this.#deps.transport(request);
     await this.#ready();
@@ -134,9 +143,9 @@ export class TokenBroker {
   }
 
   /** Signs in with a password; the page gets the session, never the token. */
-  async login(username: string, password: string): Promise<Session> {
+  async login(username: string, password: string, remember = true): Promise<Session> {
     await this.#ready();
-    const grant = await this.#auth.login(username, password);
+    const grant = await this.#auth.login(username, password, remember);
     this.#epoch += 1;
     if (this.#user && this.#user.id !== grant.user.id) await this.#purge();
     await this.#accept(grant);
@@ -189,6 +198,8 @@ export class TokenBroker {
 
   #refreshOnce(): Promise<HeldToken> {
     return this.#refresh.run(async () => {
+      // Offline, a refresh can only fail: fail fast instead of queueing attempts.
+      if (this.#deps.online?.() === false) throw new BrokerError('network', 'The browser is offline.');
       const epoch = this.#epoch;
       const lock = this.#deps.lock ?? sameLock;
       let grant: TokenGrant;

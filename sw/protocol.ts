@@ -21,7 +21,7 @@ export interface Session {
 
 /** A request a page posts to the service worker, with a MessagePort for the reply. */
 export type BrokerRequest =
-  | { type: 'login'; username: string; password: string }
+  | { type: 'login'; username: string; password: string; remember?: boolean }
   | { type: 'logout' }
   | { type: 'session' };
 
@@ -86,8 +86,8 @@ export function parseBrokerRequest(data: unknown): { ok: true; request: BrokerRe
   if (!isPlainObject(data)) return { ok: false, message: 'A message must be a plain object.' };
   switch (data.type) {
     case 'login': {
-      if (!hasOnlyKeys(data, ['type', 'username', 'password'])) {
-        return { ok: false, message: 'login takes only username and password.' };
+      if (!hasOnlyKeys(data, ['type', 'username', 'password', 'remember'])) {
+        return { ok: false, message: 'login takes only username, password and remember.' };
       }
       if (!isBoundedString(data.username, MAX_USERNAME_LENGTH)) {
         return { ok: false, message: `username must be a non-empty string of at most ${MAX_USERNAME_LENGTH} characters.` };
@@ -95,7 +95,11 @@ export function parseBrokerRequest(data: unknown): { ok: true; request: BrokerRe
       if (!isBoundedString(data.password, MAX_PASSWORD_LENGTH)) {
         return { ok: false, message: `password must be a non-empty string of at most ${MAX_PASSWORD_LENGTH} characters.` };
       }
-      return { ok: true, request: { type: 'login', username: data.username, password: data.password } };
+      if (data.remember !== undefined && typeof data.remember !== 'boolean') {
+        return { ok: false, message: 'remember must be a boolean.' };
+      }
+      const login: BrokerRequest = { type: 'login', username: data.username, password: data.password };
+      return { ok: true, request: data.remember === undefined ? login : { ...login, remember: data.remember } };
     }
     case 'logout':
     case 'session':

@@ -33,6 +33,7 @@ const broker = new TokenBroker({
   broadcast: (session) => void tellWindows(session),
   lock: (task) => (self.navigator.locks ? self.navigator.locks.request('token-broker-refresh', task) : task()),
   purge: purgeUserCaches,
+  online: () => self.navigator.onLine,
 });
 
 precacheAndRoute(self.__WB_MANIFEST);

@@ -43,6 +43,8 @@ export type RefreshMode = 'ok' | 'invalid_grant' | 'network' | 'unavailable' | '
 /** A scripted auth server + API behind a Transport, with counters. */
 export class FakeServer {
   tokenTtlSeconds = 300;
+  /** How far the browser's clock is ahead of the server's (negative: behind). */
+  clientClockAheadMs = 0;
   refreshMode: RefreshMode = 'ok';
   /** When set, refreshes wait for it: lets a test line up concurrent requests. */
   refreshGate: Promise<void> | undefined;
@@ -74,18 +76,26 @@ export class FakeServer {
     return this.#api(request);
   };
 
+  #serverNow(): number {
+    return this.clock.now() - this.clientClockAheadMs;
+  }
+
   #grant(): Response {
     this.#issued += 1;
     const token = `eyJfake.token${this.#issued}.sig`;
-    this.#valid.set(token, this.clock.now() + this.tokenTtlSeconds * 1000);
+    this.#valid.set(token, this.#serverNow() + this.tokenTtlSeconds * 1000);
     this.cookie = true;
     const user = { id: 1, username: 'test', firstName: 'Test', lastName: 'User' };
     return Response.json({ access_token: token, token_type: 'Bearer', expires_in: this.tokenTtlSeconds, user });
   }
 
+  /** The body of the last login request. */
+  lastLogin: unknown;
+
   async #login(request: Request): Promise<Response> {
     this.loginCalls += 1;
     const body = (await request.json()) as { username: string; password: string };
+    this.lastLogin = body;
     if (body.username === 'test' && body.password === 'test') return this.#grant();
     return Response.json({ error: 'invalid_credentials', message: 'no' }, { status: 401 });
   }
@@ -117,7 +127,7 @@ export class FakeServer {
     this.apiRequests.push({ url: request.url, method: request.method, authorization, body, mode: request.mode, redirect: request.redirect });
     const token = authorization?.replace(/^Bearer /, '') ?? '';
     const expiresAt = this.#valid.get(token);
-    if (expiresAt === undefined || this.clock.now() >= expiresAt) {
+    if (expiresAt === undefined || this.#serverNow() >= expiresAt) {
       return Response.json(
         { error: 'invalid_token', message: 'no' },
         { status: 401, headers: { 'WWW-Authenticate': 'Bearer realm="api", error="invalid_token"' } },

@@ -1,0 +1,200 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Page } from '@playwright/test';
+import { chromiumLaunchOptions } from './browser';
+import { countWorkerRequests, expect, signIn, stopAllWorkers, submitLogin, test, waitForController, watchForLoginForm } from './fixtures';
+import { ACCESS_TTL_SECONDS, baseUrl } from './server-env';
+
+const usersList = (page: Page) => page.getByRole('list', { name: 'Users' }).getByRole('listitem');
+const reloadUsers = (page: Page) => page.getByRole('button', { name: 'Reload users' }).click();
+const pastExpiry = (page: Page) => page.waitForTimeout(ACCESS_TTL_SECONDS * 1000 + 500);
+
+test.describe('a worker stopped while idle', () => {
+  test('the next API call succeeds through one cookie refresh, with no login and no flicker', async ({ page, mock }) => {
+    await signIn(page);
+    await expect(usersList(page)).toHaveCount(2);
+    const sawLogin = await watchForLoginForm(page);
+    const before = await mock.stats();
+
+    await stopAllWorkers(page);
+    await reloadUsers(page);
+    await expect(usersList(page)).toHaveCount(2);
+
+    const after = await mock.stats();
+    // The token was still valid: only a worker that lost its memory needs to refresh.
+    expect(after.refreshes - before.refreshes).toBe(1);
+    expect(after.logins).toBe(1);
+    expect(after.apiUnauthorized - before.apiUnauthorized).toBe(0);
+    expect(await sawLogin()).toBe(false);
+  });
+});
+
+test.describe('a page the worker does not control', () => {
+  test('the first visit is controlled without a reload', async ({ page }) => {
+    await page.goto('/login');
+    await waitForController(page);
+    expect(await page.evaluate(() => performance.getEntriesByType('navigation').length)).toBe(1);
+    await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  });
+
+  test('after a hard reload it says so, calls no API, and Reload brings the session back', async ({ page, context }) => {
+    await signIn(page);
+    const pageApiCalls: string[] = [];
+    context.on('request', (request) => {
+      if (!request.serviceWorker() && new URL(request.url()).pathname.startsWith('/api/')) pageApiCalls.push(request.url());
+    });
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Page.reload', { ignoreCache: true }); // Shift+reload: bypasses the worker
+    await expect(page.getByRole('heading', { name: 'Not protected' })).toBeVisible();
+    expect(await page.evaluate(() => navigator.serviceWorker.controller)).toBeNull();
+    pageApiCalls.length = 0;
+
+    await page.getByRole('button', { name: 'Reload' }).click();
+    await expect(page.getByRole('heading', { name: /Welcome, Test/ })).toBeVisible();
+    await expect(usersList(page)).toHaveCount(2);
+    expect(pageApiCalls.length).toBeGreaterThan(0);
+  });
+
+  test('with service workers blocked it shows a specific message and never calls the API', async ({ browser }) => {
+    const context = await browser.newContext({ serviceWorkers: 'block', baseURL: baseUrl() });
+    const apiCalls: string[] = [];
+    context.on('request', (request) => {
+      if (new URL(request.url()).pathname.startsWith('/api/')) apiCalls.push(request.url());
+    });
+    const page = await context.newPage();
+    await page.goto('/');
+    await expect(page.getByRole('heading', { name: 'Not protected' })).toBeVisible();
+    await expect(page.getByRole('alert').filter({ hasText: 'not protected by the service worker' })).toBeVisible();
+    expect(apiCalls).toEqual([]);
+    await context.close();
+  });
+});
+
+test.describe('many tabs', () => {
+  test('sign-in and sign-out in one tab show up in the others without a reload', async ({ page, context }) => {
+    await page.goto('/');
+    await expect(page).toHaveURL(/\/login/);
+    const other = await context.newPage();
+    await other.goto('/');
+    await expect(other).toHaveURL(/\/login/);
+
+    await submitLogin(page);
+    await expect(page.getByRole('heading', { name: /Welcome, Test/ })).toBeVisible();
+    await expect(other.getByRole('heading', { name: /Welcome, Test/ })).toBeVisible();
+
+    await other.getByRole('button', { name: 'Sign out' }).click();
+    await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible({ timeout: 1_000 });
+    await expect(page).toHaveURL(/\/login/);
+  });
+
+  test('a refresh triggered by two tabs at once is one refresh call', async ({ page, context, mock }) => {
+    await signIn(page);
+    const other = await context.newPage();
+    await other.goto('/');
+    await expect(usersList(other)).toHaveCount(2);
+    await pastExpiry(page);
+    const before = await mock.stats();
+    await Promise.all([reloadUsers(page), reloadUsers(other)]);
+    await expect(usersList(page)).toHaveCount(2);
+    await expect(usersList(other)).toHaveCount(2);
+    expect((await mock.stats()).refreshes - before.refreshes).toBe(1);
+  });
+});
+
+test.describe('a browser restart', () => {
+  async function restartWith(remember: boolean): Promise<string> {
+    const profile = mkdtempSync(join(tmpdir(), 'broker-restart-'));
+    const launch = () => chromium.launchPersistentContext(profile, { ...chromiumLaunchOptions(), headless: true, baseURL: baseUrl() });
+    try {
+      const first = await launch();
+      const page = first.pages()[0] ?? (await first.newPage());
+      await page.goto('/login');
+      await waitForController(page);
+      await page.getByLabel('Username').fill('test');
+      await page.getByLabel('Password').fill('test');
+      if (remember) await page.getByLabel('Keep me signed in').check();
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await expect(page.getByRole('heading', { name: /Welcome, Test/ })).toBeVisible();
+      await first.close();
+
+      const second = await launch();
+      const again = second.pages()[0] ?? (await second.newPage());
+      await again.goto('/');
+      await expect(again.getByRole('heading', { name: /Welcome, Test|Sign in/ })).toBeVisible();
+      const heading = (await again.getByRole('heading').first().textContent()) ?? '';
+      if (heading.includes('Welcome')) await expect(usersList(again)).toHaveCount(2);
+      await second.close();
+      return heading;
+    } finally {
+      rmSync(profile, { recursive: true, force: true });
+    }
+  }
+
+  test('with "Keep me signed in" the user is still signed in through the cookie', async ({ mock }) => {
+    expect(await restartWith(true)).toContain('Welcome, Test');
+    expect((await mock.stats()).logins).toBe(1);
+  });
+
+  test('without it the refresh cookie ends with the browser and a fresh start is signed out', async () => {
+    expect(await restartWith(false)).toBe('Sign in');
+  });
+});
+
+test.describe('offline', () => {
+  test('renders the app, keeps the session, fails fast, and works again online without a login', async ({ page, context, mock }) => {
+    await signIn(page);
+    await expect(usersList(page)).toHaveCount(2);
+    const refreshAttempts = countWorkerRequests(page, '/auth/refresh');
+
+    await context.setOffline(true);
+    await expect(page.getByRole('status').filter({ hasText: 'You are offline' })).toBeVisible();
+    await page.reload();
+    await expect(page.getByRole('heading', { name: /Welcome, Test/ })).toBeVisible();
+
+    // Playwright's offline emulation does not always reach navigator.onLine in a document that
+    // loaded while offline; setting it again applies it to the new document, as a real outage would.
+    await context.setOffline(false);
+    await context.setOffline(true);
+    await expect.poll(() => page.evaluate(() => navigator.onLine)).toBe(false);
+    await pastExpiry(page);
+    for (let i = 0; i < 3; i += 1) {
+      await reloadUsers(page);
+      await expect(page.getByRole('alert').filter({ hasText: 'You are offline' })).toBeVisible();
+    }
+    await expect(page.getByRole('status').filter({ hasText: 'You are offline' })).toBeVisible();
+    expect(refreshAttempts()).toBe(0);
+
+    // Back online, the list loads again by itself, with no login.
+    await context.setOffline(false);
+    await expect(page.getByRole('status').filter({ hasText: 'You are offline' })).toHaveCount(0);
+    await expect(usersList(page)).toHaveCount(2);
+    expect((await mock.stats()).logins).toBe(1);
+  });
+});
+
+test.describe('a token endpoint that hangs', () => {
+  test('is cut off by the timeout: the request gets 503 auth_unavailable once and the UI says it is reconnecting', async ({ page, mock, request }) => {
+    test.slow(); // waits out the 10 s refresh timeout
+    await signIn(page);
+    await expect(usersList(page)).toHaveCount(2);
+    const refreshAttempts = countWorkerRequests(page, '/auth/refresh');
+    expect((await request.post('/__mock/faults', { data: { refresh: 'hang' } })).status()).toBe(204);
+    await pastExpiry(page);
+
+    const answered = page.waitForResponse((response) => response.url().endsWith('/api/users'));
+    await reloadUsers(page);
+    const response = await answered;
+    expect(response.status()).toBe(503);
+    expect(await response.json()).toMatchObject({ error: 'auth_unavailable' });
+    expect(response.headers()['retry-after']).toBeDefined();
+    await expect(page.getByRole('alert').filter({ hasText: 'reconnecting' })).toBeVisible();
+    expect(refreshAttempts()).toBe(1);
+    await expect(page).not.toHaveURL(/\/login/);
+
+    // Cleared: the list reconnects by itself (after Retry-After), with no login.
+    expect((await request.post('/__mock/faults', { data: { refresh: null } })).status()).toBe(204);
+    await expect(usersList(page)).toHaveCount(2, { timeout: 30_000 });
+    expect((await mock.stats()).logins).toBe(1);
+  });
+});
