@@ -31,5 +31,8 @@ export function registerServiceWorker(): void {
 
 /** Lets the waiting worker take over (SKIP_WAITING) and reloads once it controls the page. */
 export async function applyUpdate(): Promise<void> {
+  // workbox-window reloads only for updates it considers its own; an update the browser found
+  // on a later check counts as external, so reload on the controller change in every case.
+  navigator.serviceWorker.addEventListener('controllerchange', () => window.location.reload(), { once: true });
   await updateServiceWorker?.(true);
 }
