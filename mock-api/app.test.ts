@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { cookieOf, testApi } from './test-support.ts';
 
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
@@ -360,5 +360,28 @@ describe('injected refresh faults', () => {
   it('refuses an unknown fault', async () => {
     const t = await testApi();
     expect((await t.send('/__mock/faults', { method: 'POST', headers: JSON_HEADERS, body: '{"refresh":"explode"}' })).status).toBe(400);
+  });
+});
+
+describe('login timing', () => {
+  it('derives a PBKDF2 key for an unknown user exactly as for a wrong password', async () => {
+    const t = await testApi();
+    const original = crypto.subtle.deriveBits.bind(crypto.subtle);
+    let derivations = 0;
+    const spy = vi.spyOn(crypto.subtle, 'deriveBits').mockImplementation((algorithm, baseKey, length) => {
+      derivations += 1;
+      return original(algorithm, baseKey, length);
+    });
+    try {
+      const attempt = async (username: string): Promise<number> => {
+        derivations = 0;
+        await t.send('/auth/login', { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ username, password: 'wrong' }) });
+        return derivations;
+      };
+      expect(await attempt('nobody')).toBe(1);
+      expect(await attempt('test')).toBe(1);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
