@@ -385,3 +385,21 @@ describe('login timing', () => {
     }
   });
 });
+
+describe('unexpected failures', () => {
+  it('answer 500 server_error with no stack trace or exception text', async () => {
+    let broken = false;
+    const t = await testApi({
+      now: () => {
+        if (broken) throw new Error('internal detail at secret.ts:42');
+        return Date.UTC(2026, 0, 1);
+      },
+    });
+    broken = true;
+    const response = await t.send('/auth/login', { method: 'POST', headers: JSON_HEADERS, body: '{"username":"test","password":"test"}' });
+    expect(response.status).toBe(500);
+    const text = await response.text();
+    expect(JSON.parse(text)).toEqual({ error: 'server_error', message: expect.any(String) });
+    expect(text).not.toMatch(/secret|internal detail|\bat\s/);
+  });
+});
