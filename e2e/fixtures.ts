@@ -1,6 +1,8 @@
 import { test as base, expect, type APIRequestContext, type Page } from '@playwright/test';
 import type { Stats } from '../mock-api/stats.ts';
 
+export { stopAllWorkers } from './workers';
+
 /** Counters the mock API keeps with MOCK_CONTROLS=1 (CONTRACT.md). */
 export type MockStats = Stats;
 
@@ -71,14 +73,6 @@ export const test = base.extend<{ mock: MockControls; page: Page; expectedProble
 
 export { expect };
 
-/** Stops every service worker, as the browser does to idle ones: their memory goes with them. */
-export async function stopAllWorkers(page: Page): Promise<void> {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('ServiceWorker.enable');
-  await cdp.send('ServiceWorker.stopAllWorkers');
-  await cdp.detach();
-}
-
 /** Counts the requests the service worker itself sends to a path, from now on. */
 export function countWorkerRequests(page: Page, pathname: string): () => number {
   let count = 0;
@@ -98,4 +92,11 @@ export async function watchForLoginForm(page: Page): Promise<() => Promise<boole
     }).observe(document.body, { childList: true, subtree: true });
   });
   return () => page.evaluate(() => (window as unknown as { loginFormSeen: { seen: boolean } }).loginFormSeen.seen);
+}
+
+/** Clicks "Reload users" and resolves with the status the page got for /api/users. */
+export async function reloadUsers(page: Page): Promise<number> {
+  const answered = page.waitForResponse((response) => new URL(response.url()).pathname === '/api/users' && response.request().serviceWorker() === null);
+  await page.getByRole('button', { name: 'Reload users' }).click();
+  return (await answered).status();
 }

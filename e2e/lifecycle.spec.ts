@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { chromiumLaunchOptions } from './browser';
-import { countWorkerRequests, expect, signIn, stopAllWorkers, submitLogin, test, waitForController, watchForLoginForm } from './fixtures';
+import { countWorkerRequests, expect, reloadUsers, signIn, stopAllWorkers, submitLogin, test, waitForController, watchForLoginForm } from './fixtures';
 import { ACCESS_TTL_SECONDS, baseUrl } from './server-env';
 
 const usersList = (page: Page) => page.getByRole('list', { name: 'Users' }).getByRole('listitem');
-const reloadUsers = (page: Page) => page.getByRole('button', { name: 'Reload users' }).click();
 const pastExpiry = (page: Page) => page.waitForTimeout(ACCESS_TTL_SECONDS * 1000 + 500);
 
 test.describe('a worker stopped while idle', () => {
@@ -18,7 +17,7 @@ test.describe('a worker stopped while idle', () => {
     const before = await mock.stats();
 
     await stopAllWorkers(page);
-    await reloadUsers(page);
+    expect(await reloadUsers(page)).toBe(200);
     await expect(usersList(page)).toHaveCount(2);
 
     const after = await mock.stats();
@@ -95,7 +94,7 @@ test.describe('many tabs', () => {
     await expect(usersList(other)).toHaveCount(2);
     await pastExpiry(page);
     const before = await mock.stats();
-    await Promise.all([reloadUsers(page), reloadUsers(other)]);
+    expect(await Promise.all([reloadUsers(page), reloadUsers(other)])).toEqual([200, 200]);
     await expect(usersList(page)).toHaveCount(2);
     await expect(usersList(other)).toHaveCount(2);
     expect((await mock.stats()).refreshes - before.refreshes).toBe(1);
@@ -159,7 +158,7 @@ test.describe('offline', () => {
     await expect.poll(() => page.evaluate(() => navigator.onLine)).toBe(false);
     await pastExpiry(page);
     for (let i = 0; i < 3; i += 1) {
-      await reloadUsers(page);
+      expect(await reloadUsers(page)).toBe(503);
       await expect(page.getByRole('alert').filter({ hasText: 'You are offline' })).toBeVisible();
     }
     await expect(page.getByRole('status').filter({ hasText: 'You are offline' })).toBeVisible();
@@ -183,7 +182,7 @@ test.describe('a token endpoint that hangs', () => {
     await pastExpiry(page);
 
     const answered = page.waitForResponse((response) => response.url().endsWith('/api/users'));
-    await reloadUsers(page);
+    await page.getByRole('button', { name: 'Reload users' }).click();
     const response = await answered;
     expect(response.status()).toBe(503);
     expect(await response.json()).toMatchObject({ error: 'auth_unavailable' });

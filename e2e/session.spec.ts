@@ -1,5 +1,5 @@
 import { ACCESS_TTL_SECONDS } from './server-env';
-import { expect, signIn, submitLogin, test } from './fixtures';
+import { expect, reloadUsers, signIn, submitLogin, test } from './fixtures';
 
 test.describe('a session through the service worker', () => {
   test('signs in through the form and loads the users list', async ({ page, mock }) => {
@@ -34,7 +34,7 @@ test.describe('a session through the service worker', () => {
 
     // Time is the subject here: wait out the configured lifetime.
     await page.waitForTimeout(ACCESS_TTL_SECONDS * 1000 + 500);
-    await page.getByRole('button', { name: 'Reload users' }).click();
+    expect(await reloadUsers(page)).toBe(200);
     await expect(users.getByRole('listitem')).toHaveCount(2);
     await expect(page.getByRole('alert')).toHaveCount(0);
 

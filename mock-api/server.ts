@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import { createMockApi } from './app.ts';
 import { configFromEnv } from './config.ts';
-import { createApiMiddleware } from './node-adapter.ts';
-import { SECURITY_HEADERS } from './security-headers.ts';
-import { createStaticFiles, DIST } from './static-files.ts';
+import { DIST } from './static-files.ts';
+import { createAppListener, listen } from './app-server.ts';
 
 const config = (() => {
   try {
@@ -23,45 +22,15 @@ if (!existsSync(join(dist, 'index.html'))) {
   process.exit(1);
 }
 
-const api = createApiMiddleware(await createMockApi(config));
-const serveStatic = createStaticFiles(dist);
-
-const server = createServer((req, res) => {
-  for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
-  api(req, res, () => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain' }).end('Method not allowed');
-      return;
-    }
-    serveStatic(new URL(req.url ?? '/', 'http://localhost').pathname).then(
-      (file) => {
-        if (!file) {
-          res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found');
-          return;
-        }
-        res.writeHead(file.status, file.headers).end(req.method === 'HEAD' ? undefined : file.body);
-      },
-      () => res.writeHead(500, { 'Content-Type': 'text/plain' }).end('Server error'),
-    );
-  });
-});
-
-function listen(target: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    target.once('error', reject);
-    target.listen(port, host, () => {
-      const address = target.address();
-      resolve(typeof address === 'object' && address ? address.port : port);
-    });
-  });
-}
+const listener = createAppListener(await createMockApi(config), dist);
+const server = createServer(listener);
 
 const port = await listen(server, config.port, '127.0.0.1').catch((error: NodeJS.ErrnoException) => {
   console.error(`Cannot listen on 127.0.0.1:${config.port}: ${error.code ?? error.message}`);
   process.exit(1);
 });
 // Also on ::1, so http://localhost works however the browser resolves it.
-const ipv6 = createServer(server.listeners('request')[0] as Parameters<typeof createServer>[1]);
+const ipv6 = createServer(listener);
 await listen(ipv6, port, '::1').catch(() => ipv6.close());
 
 console.log(`Serving on http://localhost:${port}`);

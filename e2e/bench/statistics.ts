@@ -1,0 +1,14 @@
+/** The q-quantile (0..1) of the samples, by nearest rank. */
+export function quantile(samples: readonly number[], q: number): number {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
+}
+
+/** p50 and p95 of the samples. */
+export function summary(samples: readonly number[]): { p50: number; p95: number; n: number } {
+  return { p50: quantile(samples, 0.5), p95: quantile(samples, 0.95), n: samples.length };
+}
+
+/** A number with `digits` decimals, for the table. */
+export const fixed = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
