@@ -101,6 +101,51 @@ test.describe('many tabs', () => {
   });
 });
 
+test.describe('a client clock that is off', () => {
+  for (const [label, offsetMs] of [
+    ['10 minutes ahead', 600_000],
+    ['10 minutes behind', -600_000],
+  ] as const) {
+    test(`${label}: about one refresh per token lifetime, no storm, no failures`, async ({ page, context, mock }) => {
+      await signIn(page);
+      const worker = context.serviceWorkers()[0];
+      expect(worker).toBeDefined();
+      // Shift the worker's clock (Playwright's own clock reaches pages, not workers).
+      await worker?.evaluate((offset) => {
+        const realNow = Date.now.bind(Date);
+        Date.now = () => realNow() + offset;
+      }, offsetMs);
+      const before = await mock.stats();
+      const seconds = ACCESS_TTL_SECONDS * 3;
+      const statuses = await page.evaluate(async (ms) => {
+        const seen: number[] = [];
+        for (const end = performance.now() + ms; performance.now() < end; ) {
+          seen.push((await fetch('/api/users')).status);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        return seen;
+      }, seconds * 1000);
+      const after = await mock.stats();
+      expect(new Set(statuses)).toEqual(new Set([200]));
+      // Refresh-ahead at two thirds of each lifetime: about 4-5 in three lifetimes; a storm would be one per request.
+      const refreshes = after.refreshes - before.refreshes;
+      expect(refreshes).toBeGreaterThanOrEqual(2);
+      expect(refreshes).toBeLessThanOrEqual(7);
+      expect(statuses.length).toBeGreaterThan(40);
+      // The shift really reached the worker: it reports expiry times on its own (shifted) clock.
+      const reported = await page.evaluate(
+        () =>
+          new Promise<number>((resolve) => {
+            const channel = new MessageChannel();
+            channel.port1.onmessage = (event: MessageEvent<{ session: { accessExpiresAt: number } }>) => resolve(event.data.session.accessExpiresAt);
+            navigator.serviceWorker.controller?.postMessage({ type: 'session' }, [channel.port2]);
+          }),
+      );
+      expect(Math.abs(reported - Date.now() - offsetMs)).toBeLessThan(ACCESS_TTL_SECONDS * 1000 + 2_000);
+    });
+  }
+});
+
 test.describe('a browser restart', () => {
   async function restartWith(remember: boolean): Promise<string> {
     const profile = mkdtempSync(join(tmpdir(), 'broker-restart-'));
