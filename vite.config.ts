@@ -1,10 +1,13 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig, type Plugin } from 'vite';
+import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
 import vue from '@vitejs/plugin-vue';
 import { VitePWA } from 'vite-plugin-pwa';
 import { createMockApi } from './mock-api/app.ts';
 import { configFromEnv } from './mock-api/config.ts';
 import { createApiMiddleware } from './mock-api/node-adapter.ts';
+
+/** The package.json export condition that points at the library's TypeScript sources. */
+export const LIBRARY_SOURCE = 'token-broker-source';
 
 const fromRoot = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
@@ -28,12 +31,14 @@ export default defineConfig({
     emptyOutDir: true,
   },
   server: { host: '127.0.0.1', port: 5173 },
+  // The demo imports the library by its package name; this condition resolves it to the sources.
+  resolve: { conditions: [LIBRARY_SOURCE, ...defaultClientConditions] },
   plugins: [
     vue(),
     mockApi(),
     VitePWA({
       strategies: 'injectManifest',
-      srcDir: '../sw',
+      srcDir: '.',
       filename: 'sw.ts',
       // The app registers the worker itself (app/sw-registration.ts): no inline script under the CSP.
       injectRegister: false,

@@ -1,4 +1,4 @@
-import { isUser, type User } from '../sw/protocol';
+import { isUser, type User } from './user';
 import { checkConnectivity } from './connectivity';
 import { refreshSession } from './useSession';
 

@@ -1,10 +1,10 @@
 import { createApp } from 'vue';
 import App from './App.vue';
 import { router } from './router';
-import { registerServiceWorker, registrationFailed } from './sw-registration';
+import { registerServiceWorker, registration } from './sw-registration';
 import { startSession } from './useSession';
 import './style.css';
 
 registerServiceWorker();
-void startSession(registrationFailed);
+void startSession(registration);
 createApp(App).use(router).mount('#app');

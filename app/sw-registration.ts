@@ -7,16 +7,14 @@ export const needRefresh = ref(false);
 export const registrationError = ref<string>();
 
 let updateServiceWorker: ((reloadPage?: boolean) => Promise<void>) | undefined;
-let failed: () => void = () => undefined;
-/** Resolves if registering the service worker fails (or service workers are unavailable). */
-export const registrationFailed = new Promise<void>((resolve) => (failed = resolve));
+let fail: (error: unknown) => void = () => undefined;
+/** Rejects if registering the service worker fails; never resolves otherwise. */
+export const registration = new Promise<never>((_, reject) => (fail = reject));
+registration.catch(() => undefined); // Reported through registrationError and the broker client.
 
 /** Registers /sw.js; a waiting update sets `needRefresh` instead of taking over on its own. */
 export function registerServiceWorker(): void {
-  if (!('serviceWorker' in navigator)) {
-    failed();
-    return;
-  }
+  if (!('serviceWorker' in navigator)) return;
   updateServiceWorker = registerSW({
     immediate: true,
     onNeedRefresh: () => {
@@ -24,7 +22,7 @@ export function registerServiceWorker(): void {
     },
     onRegisterError: (error: unknown) => {
       registrationError.value = error instanceof Error ? error.message : String(error);
-      failed();
+      fail(error);
     },
   });
 }

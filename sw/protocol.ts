@@ -1,55 +1,58 @@
 /**
- * The message protocol between pages and the service worker (CONTRACT.md, "Messages").
- * Pages import these types and nothing else from `sw/`. No message ever carries a token.
+ * The message protocol between pages and the service worker (docs/contract.md, "Messages"):
+ * the types both halves share and the validators each side runs on what it receives.
+ * No message ever carries a token.
  */
+import { BROKER_ERROR_CODES, type BrokerErrorBody } from './errors.ts';
 
-/** A user as the API describes one. */
-export interface User {
-  id: number;
-  username: string;
-  firstName: string;
-  lastName: string;
-}
+export { BrokerError, BROKER_ERROR_CODES, type BrokerErrorBody, type BrokerErrorCode } from './errors.ts';
+
+/** A user as a token server describes one: any JSON object, narrowed by a UserParser. */
+export type UserRecord = Readonly<Record<string, unknown>>;
+
+/** Reads a user out of an untrusted value, or says it is not one (undefined). */
+export type UserParser<User> = (value: unknown) => User | undefined;
 
 /** What the broker may safely tell a page about the session: never a token. */
-export interface Session {
+export interface Session<User = UserRecord> {
   status: 'signed-in' | 'signed-out';
   user?: User;
   /** When the current access token expires, epoch ms (absent when none is held). */
   accessExpiresAt?: number;
 }
 
+/** What a page sends to sign in with a password. */
+export interface Credentials {
+  username: string;
+  password: string;
+  /** `false` asks for a refresh cookie that ends with the browser session; absent: the server's default. */
+  remember?: boolean;
+}
+
 /** A request a page posts to the service worker, with a MessagePort for the reply. */
-export type BrokerRequest =
-  | { type: 'login'; username: string; password: string; remember?: boolean }
-  | { type: 'logout' }
-  | { type: 'session' };
+export type BrokerRequest = ({ type: 'login' } & Credentials) | { type: 'logout' } | { type: 'session' } | { type: 'diagnose' };
 
-/** Every error code a reply or a synthesized response can carry. */
-export type BrokerErrorCode =
-  | 'bad_request'
-  | 'invalid_credentials'
-  | 'invalid_grant'
-  | 'rate_limited'
-  | 'auth_unavailable'
-  | 'network'
-  | 'timeout'
-  | 'not_controlled';
-
-/** The error part of a failed reply. `retryAfter` is in seconds, where the server gave one. */
-export interface BrokerErrorBody {
-  code: BrokerErrorCode;
-  message: string;
-  retryAfter?: number;
+/** One finding of `diagnose`: a configured URL, and whether the worker could use it. */
+export interface DiagnosticCheck {
+  /** What was checked, e.g. `endpoints.login` or `allowlist[1]`. */
+  what: string;
+  /** The URL the worker tried (origin and path only). */
+  url: string;
+  ok: boolean;
+  /** What was found, and the fix where something is wrong. */
+  detail: string;
 }
 
 /** The reply to every request. */
-export type BrokerReply = { ok: true; session: Session } | { ok: false; error: BrokerErrorBody };
+export type BrokerReply<User = UserRecord> =
+  | { ok: true; session: Session<User> }
+  | { ok: true; checks: DiagnosticCheck[] }
+  | { ok: false; error: BrokerErrorBody };
 
 /** Posted by the service worker to every window client whenever the session changes. */
-export interface SessionChangedMessage {
+export interface SessionChangedMessage<User = UserRecord> {
   type: 'session-changed';
-  session: Session;
+  session: Session<User>;
 }
 
 /**
@@ -60,14 +63,21 @@ export interface SkipWaitingMessage {
   type: 'SKIP_WAITING';
 }
 
-/** Longest username and password a login message may carry (anything longer is bad_request). */
+/** Longest username a login message may carry (anything longer is bad_request). */
 export const MAX_USERNAME_LENGTH = 256;
+/** Longest password a login message may carry (anything longer is bad_request). */
 export const MAX_PASSWORD_LENGTH = 1024;
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+/** Whether a value is a plain object (not an array, a class instance or null). */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const proto: unknown = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
+}
+
+/** The default UserParser: any plain object is a user. */
+export function anyUser(value: unknown): UserRecord | undefined {
+  return isPlainObject(value) ? value : undefined;
 }
 
 function hasOnlyKeys(value: Record<string, unknown>, allowed: readonly string[]): boolean {
@@ -103,10 +113,11 @@ export function parseBrokerRequest(data: unknown): { ok: true; request: BrokerRe
     }
     case 'logout':
     case 'session':
+    case 'diagnose':
       if (!hasOnlyKeys(data, ['type'])) return { ok: false, message: `${data.type} takes no fields.` };
       return { ok: true, request: { type: data.type } };
     default:
-      return { ok: false, message: 'Unknown message type; expected login, logout or session.' };
+      return { ok: false, message: 'Unknown message type; expected login, logout, session or diagnose.' };
   }
 }
 
@@ -115,37 +126,45 @@ export function isSkipWaitingMessage(data: unknown): data is SkipWaitingMessage 
   return isPlainObject(data) && data.type === 'SKIP_WAITING' && hasOnlyKeys(data, ['type']);
 }
 
-/** Whether a message from the service worker is a session-changed notice (pages validate too). */
-export function isSessionChangedMessage(data: unknown): data is SessionChangedMessage {
-  return isPlainObject(data) && data.type === 'session-changed' && isSession(data.session);
+/** Reads a Session out of an untrusted value, its user through `parseUser`. */
+export function parseSession<User>(value: unknown, parseUser: UserParser<User>): Session<User> | undefined {
+  if (!isPlainObject(value)) return undefined;
+  if (value.status === 'signed-out') return { status: 'signed-out' };
+  if (value.status !== 'signed-in') return undefined;
+  const user = parseUser(value.user);
+  if (user === undefined) return undefined;
+  const expiresAt = value.accessExpiresAt;
+  if (expiresAt === undefined) return { status: 'signed-in', user };
+  return typeof expiresAt === 'number' && Number.isFinite(expiresAt) ? { status: 'signed-in', user, accessExpiresAt: expiresAt } : undefined;
 }
 
-/** Whether a value has the shape of a Session. */
-export function isSession(value: unknown): value is Session {
-  if (!isPlainObject(value)) return false;
-  if (value.status === 'signed-out') return true;
-  return value.status === 'signed-in' && isUser(value.user);
+/** Reads a session-changed notice out of a message from the service worker (pages validate too). */
+export function parseSessionChanged<User>(data: unknown, parseUser: UserParser<User>): SessionChangedMessage<User> | undefined {
+  if (!isPlainObject(data) || data.type !== 'session-changed') return undefined;
+  const session = parseSession(data.session, parseUser);
+  return session && { type: 'session-changed', session };
 }
 
-/** Whether a value has the shape of a User. */
-export function isUser(value: unknown): value is User {
+function isErrorBody(value: unknown): value is BrokerErrorBody {
   return (
     isPlainObject(value) &&
-    typeof value.id === 'number' &&
-    typeof value.username === 'string' &&
-    typeof value.firstName === 'string' &&
-    typeof value.lastName === 'string'
+    typeof value.code === 'string' &&
+    (BROKER_ERROR_CODES as readonly string[]).includes(value.code) &&
+    typeof value.message === 'string' &&
+    (value.retryAfter === undefined || (typeof value.retryAfter === 'number' && Number.isFinite(value.retryAfter)))
   );
 }
 
-/** Whether a reply from the service worker has the shape of a BrokerReply. */
-export function isBrokerReply(value: unknown): value is BrokerReply {
-  if (!isPlainObject(value)) return false;
-  if (value.ok === true) return isSession(value.session);
-  return (
-    value.ok === false &&
-    isPlainObject(value.error) &&
-    typeof value.error.code === 'string' &&
-    typeof value.error.message === 'string'
-  );
+function isDiagnosticCheck(value: unknown): value is DiagnosticCheck {
+  return isPlainObject(value) && typeof value.what === 'string' && typeof value.url === 'string' && typeof value.ok === 'boolean' && typeof value.detail === 'string';
+}
+
+/** Reads a reply from the service worker, or says it is malformed (undefined). */
+export function parseBrokerReply<User>(value: unknown, parseUser: UserParser<User>): BrokerReply<User> | undefined {
+  if (!isPlainObject(value)) return undefined;
+  if (value.ok === false) return isErrorBody(value.error) ? { ok: false, error: value.error } : undefined;
+  if (value.ok !== true) return undefined;
+  if ('checks' in value) return Array.isArray(value.checks) && value.checks.every(isDiagnosticCheck) ? { ok: true, checks: value.checks } : undefined;
+  const session = parseSession(value.session, parseUser);
+  return session && { ok: true, session };
 }

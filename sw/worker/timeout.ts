@@ -1,4 +1,4 @@
-import { BrokerError } from './errors';
+import { BrokerError } from '../errors.ts';
 
 /**
  * Runs `task` with an AbortSignal that fires after `ms`, and settles no later than that even

@@ -1,13 +1,14 @@
-import type { Clock } from './broker';
-import { defaultConfig, type BrokerConfig } from './config';
-import type { SessionStore, StoredSession } from './session-store';
+import type { UserRecord } from '../protocol.ts';
+import { resolveOptions, type BrokerConfig, type TokenBrokerOptions } from './options.ts';
+import type { SessionStore, StoredSession } from './session-store.ts';
+import type { Clock } from './token-broker.ts';
 
 /** The origin the fakes pretend to serve. */
 export const ORIGIN = 'http://app.test';
 
-/** A broker configuration for the fake origin. */
-export function testConfig(overrides: Partial<BrokerConfig> = {}): BrokerConfig {
-  return { ...defaultConfig(ORIGIN), ...overrides };
+/** A broker configuration for the fake origin: the demo's (cookieSession, /api/, everything under /auth/ refused). */
+export function testConfig(options: TokenBrokerOptions<UserRecord> = {}): BrokerConfig<UserRecord> {
+  return resolveOptions({ allowlist: ['/api/'], brokerOnly: ['/auth/'], ...options }, ORIGIN);
 }
 
 /** A clock that moves only when told to. */
@@ -23,12 +24,12 @@ export class ManualClock implements Clock {
 
 /** A Map-backed SessionStore that also keeps every value written, to check what was stored. */
 export class MemoryStore implements SessionStore {
-  readonly map = new Map<string, StoredSession>();
+  readonly map = new Map<string, StoredSession<unknown>>();
   readonly writes: unknown[] = [];
-  async load(): Promise<StoredSession | undefined> {
+  async load(): Promise<unknown> {
     return this.map.get('session');
   }
-  async save(session: StoredSession): Promise<void> {
+  async save(session: StoredSession<unknown>): Promise<void> {
     this.writes.push(structuredClone(session));
     this.map.set('session', structuredClone(session));
   }
@@ -66,6 +67,7 @@ export class FakeServer {
 
   readonly transport = async (request: Request): Promise<Response> => {
     const path = new URL(request.url).pathname;
+    if (path.startsWith('/auth/') && request.method !== 'POST') return Response.json({ error: 'method_not_allowed' }, { status: 405, headers: { Allow: 'POST' } });
     if (path === '/auth/login') return this.#login(request);
     if (path === '/auth/refresh') return this.#refresh(request);
     if (path === '/auth/logout') {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { answer } from './answer';
-import { TokenBroker } from './broker';
-import { isBrokerReply } from './protocol';
-import { FakeServer, ManualClock, MemoryStore, testConfig } from './test-fakes';
+import { anyUser, parseBrokerReply } from '../protocol.ts';
+import { answer } from './answer.ts';
+import { FakeServer, ManualClock, MemoryStore, testConfig } from './test-fakes.ts';
+import { TokenBroker } from './token-broker.ts';
 
 /** A small deterministic PRNG (mulberry32), so a failure can be replayed from its seed. */
 function random(seed: number): () => number {
@@ -15,7 +15,7 @@ function random(seed: number): () => number {
   };
 }
 
-const TYPES = ['login', 'logout', 'session', 'SKIP_WAITING', 'get-token', 'set-allowlist', '__proto__', '', 'LOGIN'];
+const TYPES = ['login', 'logout', 'session', 'diagnose', 'SKIP_WAITING', 'get-token', 'set-allowlist', '__proto__', '', 'LOGIN'];
 const KEYS = ['type', 'username', 'password', 'remember', 'allowlist', 'token', 'constructor', '__proto__'];
 
 function value(next: () => number, depth: number): unknown {
@@ -49,14 +49,14 @@ describe('answer under fuzzing', () => {
   it('answers 5,000 random messages with well-formed replies and never changes the session by accident', async () => {
     const clock = new ManualClock();
     const server = new FakeServer(clock);
-    const broker = new TokenBroker({ transport: server.transport, clock, store: new MemoryStore(), config: testConfig() });
-    await broker.login('test', 'test');
+    const broker = new TokenBroker(testConfig(), { transport: server.transport, clock, store: new MemoryStore(), log: () => undefined });
+    await broker.login({ username: 'test', password: 'test' });
     const next = random(20261122);
     let validLogouts = 0;
     for (let i = 0; i < 5_000; i += 1) {
       const message = value(next, 0);
       const reply = await answer(broker, message);
-      expect(isBrokerReply(reply), JSON.stringify(message)?.slice(0, 200)).toBe(true);
+      expect(parseBrokerReply(reply, anyUser), JSON.stringify(message)?.slice(0, 200)).toEqual(reply);
       const isValidLogout =
         typeof message === 'object' &&
         message !== null &&
@@ -65,7 +65,7 @@ describe('answer under fuzzing', () => {
         (message as { type?: unknown }).type === 'logout';
       if (isValidLogout) {
         validLogouts += 1;
-        await broker.login('test', 'test');
+        await broker.login({ username: 'test', password: 'test' });
       }
     }
     // Only well-formed logout messages signed anyone out.

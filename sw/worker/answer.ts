@@ -1,23 +1,27 @@
-import type { TokenBroker } from './broker';
-import { toBrokerError } from './errors';
-import { parseBrokerRequest, type BrokerReply } from './protocol';
+import { toBrokerError } from '../errors.ts';
+import { parseBrokerRequest, type BrokerReply } from '../protocol.ts';
+import type { TokenBroker } from './token-broker.ts';
 
 /**
  * Answers one message from a page. It is validated first: anything malformed or unknown gets
  * `bad_request` and changes nothing. Failures become `{ ok: false }` replies, never throws.
  */
-export async function answer(broker: TokenBroker, data: unknown): Promise<BrokerReply> {
+export async function answer<User>(broker: TokenBroker<User>, data: unknown): Promise<BrokerReply<User>> {
   const parsed = parseBrokerRequest(data);
   if (!parsed.ok) return { ok: false, error: { code: 'bad_request', message: parsed.message } };
   const request = parsed.request;
   try {
     switch (request.type) {
-      case 'login':
-        return { ok: true, session: await broker.login(request.username, request.password, request.remember ?? true) };
+      case 'login': {
+        const { type: _type, ...credentials } = request;
+        return { ok: true, session: await broker.login(credentials) };
+      }
       case 'logout':
         return { ok: true, session: await broker.logout() };
       case 'session':
         return { ok: true, session: await broker.session() };
+      case 'diagnose':
+        return { ok: true, checks: await broker.diagnose() };
     }
   } catch (error) {
     return { ok: false, error: toBrokerError(error).toBody() };

@@ -1,38 +1,44 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { answer } from './answer';
-import { TokenBroker, type BrokerDeps } from './broker';
-import type { Session } from './protocol';
-import { FakeServer, ManualClock, MemoryStore, ORIGIN, testConfig } from './test-fakes';
+import type { Session, UserRecord } from '../protocol.ts';
+import { answer } from './answer.ts';
+import { FakeServer, ManualClock, MemoryStore, ORIGIN, testConfig } from './test-fakes.ts';
+import { TokenBroker, type BrokerDeps } from './token-broker.ts';
 
 let clock: ManualClock;
 let server: FakeServer;
 let store: MemoryStore;
 let broadcasts: Session[];
+let logs: string[];
 
-function makeBroker(overrides: Partial<BrokerDeps> = {}): TokenBroker {
-  return new TokenBroker({
+function makeBroker(overrides: Partial<BrokerDeps<UserRecord>> = {}): TokenBroker {
+  return new TokenBroker(testConfig(), {
     transport: server.transport,
     clock,
     store,
-    config: testConfig(),
+    log: (line) => logs.push(line),
     broadcast: (session) => broadcasts.push(session),
     ...overrides,
   });
 }
 
-async function signedIn(overrides: Partial<BrokerDeps> = {}): Promise<TokenBroker> {
+const TEST_USER = { username: 'test', password: 'test' };
+
+async function signedIn(overrides: Partial<BrokerDeps<UserRecord>> = {}): Promise<TokenBroker> {
   const broker = makeBroker(overrides);
-  await broker.login('test', 'test');
+  await broker.login(TEST_USER);
   return broker;
 }
 
 const api = (path = '/api/users', init?: RequestInit): Request => new Request(`${ORIGIN}${path}`, init);
+// Node's Request refuses mode 'navigate'; the broker reads only url and mode.
+const navigation = (path: string): Request => Object.defineProperty(api(path), 'mode', { value: 'navigate' });
 
 beforeEach(() => {
   clock = new ManualClock();
   server = new FakeServer(clock);
   store = new MemoryStore();
   broadcasts = [];
+  logs = [];
 });
 
 afterEach(() => {
@@ -50,9 +56,19 @@ describe('classify', () => {
 
   it('marks every request to the token endpoints for refusal', () => {
     const broker = makeBroker();
-    expect(broker.classify(api('/auth/refresh', { method: 'POST' }))).toBe('auth');
-    expect(broker.classify(api('/auth/login', { method: 'POST' }))).toBe('auth');
-    expect(broker.refuse().status).toBe(403);
+    expect(broker.classify(api('/auth/refresh', { method: 'POST' }))).toBe('broker-only');
+    expect(broker.classify(api('/auth/login', { method: 'POST' }))).toBe('broker-only');
+    expect(broker.classify(navigation('/auth/anything'))).toBe('broker-only');
+    expect(broker.classify(navigation('/api/users'))).toBe('other');
+  });
+
+  it('answers a refused request 403 broker_only without calling anything', async () => {
+    const broker = makeBroker();
+    const response = await broker.route(api('/auth/refresh', { method: 'POST' }));
+    expect(response?.status).toBe(403);
+    expect(await response?.json()).toMatchObject({ error: 'broker_only' });
+    expect(broker.route(new Request(`${ORIGIN}/index.html`))).toBeUndefined();
+    expect(server.refreshCalls + server.loginCalls).toBe(0);
   });
 });
 
@@ -147,7 +163,7 @@ describe('401 invalid_token', () => {
       return server.transport(request);
     };
     const stubborn = makeBroker({ transport: refusing });
-    await stubborn.login('test', 'test');
+    await stubborn.login(TEST_USER);
     const response = await stubborn.fetch(api());
     expect(response.status).toBe(401);
     expect(server.apiRequests).toHaveLength(2);
@@ -174,7 +190,7 @@ describe('401 invalid_token', () => {
       return server.transport(request);
     };
     const slowBroker = makeBroker({ transport: slow });
-    await slowBroker.login('test', 'test'); // token1
+    await slowBroker.login(TEST_USER); // token1
     const pending = slowBroker.fetch(api()); // sent with token1, held
     await Promise.resolve();
     server.revokeAllTokens();
@@ -380,12 +396,12 @@ describe('login and logout', () => {
     expect((await broker.session()).status).toBe('signed-out');
   });
 
-  it('passes "keep me signed in" on to the token endpoint', async () => {
+  it('passes "keep me signed in" on to the token endpoint, and leaves the default to the server', async () => {
     const broker = makeBroker();
     await answer(broker, { type: 'login', username: 'test', password: 'test', remember: false });
     expect(server.lastLogin).toEqual({ username: 'test', password: 'test', remember: false });
     await answer(broker, { type: 'login', username: 'test', password: 'test' });
-    expect(server.lastLogin).toEqual({ username: 'test', password: 'test', remember: true });
+    expect(server.lastLogin).toEqual({ username: 'test', password: 'test' });
   });
 
   it('reports wrong credentials as invalid_credentials and stays signed out', async () => {

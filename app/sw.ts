@@ -1,0 +1,23 @@
+/// <reference lib="webworker" />
+// The demo's service worker: the broker's options, plus the precached app shell.
+import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute, type PrecacheEntry } from 'workbox-precaching';
+import { NavigationRoute, registerRoute } from 'workbox-routing';
+import { cookieSession, createTokenBroker } from 'sw-token-broker/worker';
+import { parseUser } from './user.ts';
+
+declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: (string | PrecacheEntry)[] };
+
+const broker = createTokenBroker({
+  adapter: cookieSession(), // POST /auth/login, /auth/refresh, /auth/logout on this origin
+  allowlist: ['/api/'],
+  brokerOnly: ['/auth/'], // pages may call nothing under /auth/
+  parseUser,
+});
+
+precacheAndRoute(self.__WB_MANIFEST);
+cleanupOutdatedCaches();
+if (import.meta.env.PROD) {
+  const denylist = [...broker.navigationDenylist, /^\/__mock\//, /^\/\.well-known\//];
+  registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html'), { denylist }));
+}
+broker.install(self);

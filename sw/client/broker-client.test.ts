@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import { BrokerError } from '../errors.ts';
+import type { BrokerReply, Session } from '../protocol.ts';
+import { createBrokerClient, type BrokerClientOptions } from './broker-client.ts';
+
+interface TestUser {
+  id: string;
+  name: string;
+}
+
+const SIGNED_IN: Session<TestUser> = { status: 'signed-in', user: { id: 'u-1', name: 'Test' }, accessExpiresAt: 1 };
+const parseUser = (value: unknown): TestUser | undefined => {
+  const { id, name } = (value ?? {}) as Record<string, unknown>;
+  return typeof id === 'string' && typeof name === 'string' ? { id, name } : undefined;
+};
+
+/** A stand-in for navigator.serviceWorker whose controller answers through the reply port. */
+class FakeContainer extends EventTarget {
+  posted: unknown[] = [];
+  controller: { postMessage(message: unknown, transfer: MessagePort[]): void } | null;
+  registration: { active: object | null } | undefined = undefined;
+
+  constructor(answer: ((message: unknown) => unknown) | undefined) {
+    super();
+    this.controller = answer
+      ? {
+          postMessage: (message, [port]) => {
+            this.posted.push(message);
+            const reply = answer(message);
+            if (reply !== undefined) port?.postMessage(reply);
+          },
+        }
+      : null;
+  }
+
+  getRegistration(): Promise<{ active: object | null } | undefined> {
+    return Promise.resolve(this.registration);
+  }
+
+  announce(data: unknown): void {
+    this.dispatchEvent(new MessageEvent('message', { data }));
+  }
+}
+
+function client(answer?: (message: unknown) => unknown, options: BrokerClientOptions<TestUser> = {}) {
+  const container = new FakeContainer(answer);
+  const logs: string[] = [];
+  // The fake implements only what the client uses.
+  const broker = createBrokerClient<TestUser>({ container: container as unknown as ServiceWorkerContainer, parseUser, timeoutMs: 1000, log: (line) => logs.push(line), ...options });
+  return { container, broker, logs };
+}
+
+describe('createBrokerClient', () => {
+  it('logs in through the controller and resolves with the session, with a string user id', async () => {
+    const { container, broker } = client((): BrokerReply<TestUser> => ({ ok: true, session: SIGNED_IN }));
+    await expect(broker.login({ username: 'test', password: 'test' })).resolves.toEqual(SIGNED_IN);
+    await broker.login({ username: 'test', password: 'test', remember: false });
+    expect(container.posted).toEqual([
+      { type: 'login', username: 'test', password: 'test' },
+      { type: 'login', username: 'test', password: 'test', remember: false },
+    ]);
+  });
+
+  it('sends only the credential fields, whatever else the object carries', async () => {
+    const { container, broker } = client((): BrokerReply<TestUser> => ({ ok: true, session: SIGNED_IN }));
+    const form = { username: 'test', password: 'test', confirm: 'test' };
+    await broker.login(form);
+    expect(container.posted).toEqual([{ type: 'login', username: 'test', password: 'test' }]);
+  });
+
+  it('rejects an error reply with a BrokerError carrying its code and retryAfter', async () => {
+    const { broker, logs } = client((): BrokerReply => ({ ok: false, error: { code: 'rate_limited', message: 'slow down', retryAfter: 30 } }));
+    const failure = await broker.login({ username: 'test', password: 'x' }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(BrokerError);
+    expect(failure).toMatchObject({ code: 'rate_limited', retryAfter: 30 });
+    expect(logs).toEqual([]); // the user's problem, not the developer's
+  });
+
+  it('logs configuration-shaped failures with their code and reason', async () => {
+    const { broker, logs } = client((): BrokerReply => ({ ok: false, error: { code: 'bad_response', message: 'login: "access_token" is missing' } }));
+    await expect(broker.login({ username: 'test', password: 'x' })).rejects.toMatchObject({ code: 'bad_response' });
+    expect(logs).toEqual(['login failed: bad_response: login: "access_token" is missing']);
+  });
+
+  it('rejects with not_controlled and posts nothing when no worker controls the page', async () => {
+    const { broker } = client(undefined);
+    await expect(broker.session()).rejects.toMatchObject({ code: 'not_controlled' });
+  });
+
+  it('rejects with timeout when the worker does not answer', async () => {
+    const { broker } = client(() => undefined, { timeoutMs: 20 });
+    await expect(broker.session()).rejects.toMatchObject({ code: 'timeout' });
+  });
+
+  it.each([
+    ['a session without a user', { ok: true, session: { status: 'signed-in' } }],
+    ['a user the parser refuses', { ok: true, session: { status: 'signed-in', user: { id: 1, name: 'Test' } } }],
+    ['an unknown error code', { ok: false, error: { code: 'weird', message: 'x' } }],
+    ['not an object', 'ok'],
+  ])('rejects %s with bad_response', async (_, reply) => {
+    const { broker } = client(() => reply);
+    await expect(broker.session()).rejects.toMatchObject({ code: 'bad_response' });
+  });
+
+  it('delivers valid session-changed messages and ignores anything else', async () => {
+    const { container, broker } = client(() => undefined);
+    const seen: Session<TestUser>[] = [];
+    const unsubscribe = broker.onChange((session) => seen.push(session));
+    container.announce({ type: 'session-changed', session: SIGNED_IN });
+    container.announce({ type: 'session-changed', session: { status: 'bogus' } });
+    container.announce({ type: 'session-changed', session: { status: 'signed-in', user: { id: 7 } } });
+    container.announce({ type: 'something-else' });
+    container.announce('session-changed');
+    unsubscribe();
+    container.announce({ type: 'session-changed', session: { status: 'signed-out' } });
+    expect(seen).toEqual([SIGNED_IN]);
+  });
+
+  it('passes diagnose checks through', async () => {
+    const checks = [{ what: 'endpoints.login', url: 'https://api.test/login', ok: false, detail: 'unreachable' }];
+    const { broker } = client(() => ({ ok: true, checks }));
+    await expect(broker.diagnose()).resolves.toEqual(checks);
+  });
+});
+
+describe('ready', () => {
+  it('is controlled at once when a worker controls the page', async () => {
+    const { broker } = client(() => undefined);
+    await expect(broker.ready()).resolves.toBe('controlled');
+  });
+
+  it('is unsupported without service workers', async () => {
+    const broker = createBrokerClient({ container: undefined as unknown as ServiceWorkerContainer });
+    // No container given and none in Node: nothing can broker a token here.
+    expect(await createBrokerClient().ready()).toBe('unsupported');
+    expect(typeof broker.ready).toBe('function');
+  });
+
+  it('waits briefly on a page an active worker does not control (a hard reload)', async () => {
+    const { container, broker } = client(undefined, { uncontrolledWaitMs: 10, firstInstallWaitMs: 60_000 });
+    container.registration = { active: {} };
+    await expect(broker.ready()).resolves.toBe('not-controlled');
+  });
+
+  it('on a first visit, waits for the new worker to claim the page', async () => {
+    const { container, broker } = client(undefined, { uncontrolledWaitMs: 10, firstInstallWaitMs: 60_000 });
+    const pending = broker.ready();
+    await Promise.resolve();
+    container.controller = { postMessage: () => undefined };
+    container.dispatchEvent(new Event('controllerchange'));
+    await expect(pending).resolves.toBe('controlled');
+  });
+
+  it('stops waiting, and says why in the log, when registration fails', async () => {
+    const { broker, logs } = client(undefined, { firstInstallWaitMs: 60_000 });
+    await expect(broker.ready(Promise.reject(new Error('sw.js: 404')))).resolves.toBe('not-controlled');
+    expect(logs).toEqual(['the service worker could not be registered: sw.js: 404']);
+  });
+});

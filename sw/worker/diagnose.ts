@@ -1,0 +1,50 @@
+import type { DiagnosticCheck } from '../protocol.ts';
+import { bareUrl } from './log.ts';
+import type { BrokerConfig } from './options.ts';
+import { ruleUrl } from './url-rules.ts';
+import { withTimeout } from './timeout.ts';
+
+type Transport = (request: Request) => Promise<Response>;
+
+async function reaches(transport: Transport, timeoutMs: number, init: RequestInit & { url: string }): Promise<true | string> {
+  try {
+    await withTimeout(timeoutMs, (signal) => transport(new Request(init.url, { ...init, signal, cache: 'no-store', redirect: 'manual' })));
+    return true;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/**
+ * Probes each configured URL from inside the worker, twice: a `no-cors` GET (does anything answer,
+ * and does the worker's CSP allow it?) and, for other origins, a credentialed CORS GET (does the
+ * server allow this origin with cookies, and the Authorization header where the token goes?).
+ * Sends no token and no cookie-changing request.
+ */
+export async function diagnose(config: BrokerConfig<unknown>, transport: Transport, timeoutMs: number): Promise<DiagnosticCheck[]> {
+  const targets: { what: string; url: string; authorization: boolean }[] = [
+    ...Object.entries(config.endpoints).flatMap(([name, url]) => (url ? [{ what: `endpoints.${name}`, url, authorization: false }] : [])),
+    ...config.allowlist.map((rule, index) => ({ what: `allowlist[${index}]`, url: ruleUrl(rule), authorization: true })),
+  ];
+  return Promise.all(
+    targets.map(async ({ what, url, authorization }): Promise<DiagnosticCheck> => {
+      const shown = bareUrl(url);
+      const opaque = await reaches(transport, timeoutMs, { url, mode: 'no-cors', credentials: 'omit' });
+      if (opaque !== true) {
+        return { what, url: shown, ok: false, detail: `unreachable from the worker (${opaque}): the server is down, or the worker's Content-Security-Policy connect-src does not allow ${new URL(url).origin}.` };
+      }
+      if (new URL(url).origin === config.origin) return { what, url: shown, ok: true, detail: 'reachable (same origin).' };
+      const headers: Record<string, string> = authorization ? { Authorization: 'Bearer diagnose' } : {};
+      const cors = await reaches(transport, timeoutMs, { url, mode: 'cors', credentials: 'include', headers });
+      if (cors !== true) {
+        return {
+          what,
+          url: shown,
+          ok: false,
+          detail: `reachable, but CORS refuses a credentialed request from ${config.origin}${authorization ? ' with an Authorization header' : ''}: answer Access-Control-Allow-Origin: ${config.origin} (not *) and Access-Control-Allow-Credentials: true${authorization ? ', and allow Authorization in Access-Control-Allow-Headers' : ''}.`,
+        };
+      }
+      return { what, url: shown, ok: true, detail: `reachable, and CORS allows ${config.origin} with credentials${authorization ? ' and Authorization' : ''}.` };
+    }),
+  );
+}

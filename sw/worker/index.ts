@@ -1,0 +1,18 @@
+/**
+ * The worker half of the broker: `createTokenBroker(options).install(self)` in your service worker.
+ * @module
+ */
+export { createTokenBroker, type ServiceWorkerTokenBroker } from './create-token-broker.ts';
+export type { TokenBrokerOptions, BrokerConfig } from './options.ts';
+export { resolveOptions } from './options.ts';
+export type { InstallOptions } from './install.ts';
+export { TokenBroker, type BrokerDeps, type Clock, type Lock, type RequestKind, type Transport, type WorkerHooks } from './token-broker.ts';
+export type { SessionStore, StoredSession } from './session-store.ts';
+export type { Log } from './log.ts';
+export type { AuthAdapter, AuthEndpoints, AuthRequest, Grant } from './adapters/auth-adapter.ts';
+export { cookieSession, type CookieSessionOptions } from './adapters/cookie-session.ts';
+export { jsonApi, type JsonApiOptions } from './adapters/json-api.ts';
+export { LENIENT, RFC6749, type ErrorSemantics } from './adapters/error-semantics.ts';
+export { bearerErrorOf, failureOf, lifetimeFromJwt, readJsonObject, requireLifetime, requireString, retryAfterOf, type FailureRules } from './adapters/read-response.ts';
+export { BrokerError, type BrokerErrorCode } from '../errors.ts';
+export type { Credentials, DiagnosticCheck, Session, UserParser, UserRecord } from '../protocol.ts';

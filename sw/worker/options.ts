@@ -1,0 +1,138 @@
+import { anyUser, type UserParser, type UserRecord } from '../protocol.ts';
+import type { AuthAdapter, AuthEndpoints } from './adapters/auth-adapter.ts';
+import { cookieSession } from './adapters/cookie-session.ts';
+import { createMatcher, matchesRule, navigationDenylist, parseUrlRule, ruleUrl, type UrlRule } from './url-rules.ts';
+
+/**
+ * How a broker is set up: one object, fixed when the worker starts, never changed by a message.
+ * Every URL is absolute or a path on the worker's own origin.
+ */
+export interface TokenBrokerOptions<User = UserRecord> {
+  /** Knows the token server. Default `cookieSession()`. */
+  adapter?: AuthAdapter;
+  /**
+   * Where the access token may go: each entry an exact origin plus an exact path (`/users`) or a
+   * path prefix ending in `/` (`/api/`). Default `['/api/']`.
+   */
+  allowlist?: readonly string[];
+  /**
+   * Requests from pages that the worker refuses with 403 `broker_only` (exact URLs, or prefixes
+   * ending in `/`): only the worker talks to the token endpoints. Default: the adapter's endpoints.
+   * Must cover every endpoint.
+   */
+  brokerOnly?: readonly string[];
+  /** Narrows the user a token server describes; what it returns reaches pages and IndexedDB. Default: any object. */
+  parseUser?: UserParser<User>;
+  /** Upper bound of the refresh-ahead window, ms: refresh at min(this, a third of the lifetime) before expiry. Default 30000. */
+  refreshSkewMs?: number;
+  /** How long a token-endpoint call may take before it counts as a network failure, ms. Default 10000. */
+  authTimeoutMs?: number;
+  /** `Retry-After`, seconds, on the 503 a page gets while the token endpoint is unreachable. Default 5. */
+  retryAfterSeconds?: number;
+  /** Where one-line reasons for failures go (never a token or a password). Default `console.warn`; `false`: nowhere. */
+  log?: false | ((line: string) => void);
+  /** The worker's origin, for paths. Default: the worker's own (`self.location.origin`). */
+  origin?: string;
+}
+
+/** The options checked and resolved: what the broker core runs on. */
+export interface BrokerConfig<User = UserRecord> {
+  readonly origin: string;
+  readonly adapter: AuthAdapter;
+  /** The adapter's endpoints as absolute URLs. */
+  readonly endpoints: Readonly<Record<keyof AuthEndpoints, string | undefined>> & { readonly login: string; readonly refresh: string };
+  readonly allowlist: readonly UrlRule[];
+  readonly brokerOnly: readonly UrlRule[];
+  readonly isAllowed: (url: URL) => boolean;
+  readonly isBrokerOnly: (url: URL) => boolean;
+  readonly parseUser: UserParser<User>;
+  readonly refreshSkewMs: number;
+  readonly authTimeoutMs: number;
+  readonly retryAfterSeconds: number;
+}
+
+const KNOWN: readonly string[] = ['adapter', 'allowlist', 'brokerOnly', 'parseUser', 'refreshSkewMs', 'authTimeoutMs', 'retryAfterSeconds', 'log', 'origin'];
+
+function positive(value: number | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new TypeError(`${name} must be a positive number, got ${String(value)}`);
+  return value;
+}
+
+function rules(values: readonly string[] | undefined, fallback: readonly string[], name: string, origin: string): UrlRule[] {
+  const list = values ?? fallback;
+  if (!Array.isArray(list)) throw new TypeError(`${name} must be an array of URLs or paths`);
+  return list.map((value: unknown, index) => parseUrlRule(value, origin, `${name}[${index}]`));
+}
+
+function checkAdapter(adapter: AuthAdapter): void {
+  if (typeof adapter !== 'object' || adapter === null) throw new TypeError('adapter must be an auth adapter, e.g. cookieSession() or jsonApi({...})');
+  for (const method of ['login', 'refresh', 'logout', 'readGrant', 'tokenRejected'] as const) {
+    if (typeof adapter[method] !== 'function') throw new TypeError(`adapter.${method} must be a function`);
+  }
+  if (typeof adapter.endpoints !== 'object' || adapter.endpoints === null) throw new TypeError('adapter.endpoints must name login and refresh');
+}
+
+function endpoint(adapter: AuthAdapter, name: keyof AuthEndpoints, origin: string): UrlRule | undefined {
+  const value = adapter.endpoints[name];
+  if (value === undefined && name === 'logout') return undefined;
+  return parseUrlRule(value, origin, `adapter.endpoints.${name}`);
+}
+
+function checkOrigin(origin: unknown): string {
+  let url: URL | undefined;
+  try {
+    url = typeof origin === 'string' ? new URL(origin) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (!url || url.origin !== origin || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    throw new TypeError(`origin must be an http(s) origin such as https://app.example.com, got ${JSON.stringify(origin)}`);
+  }
+  return url.origin;
+}
+
+/** Checks options once, at start, and throws a TypeError naming the first mistake. */
+export function resolveOptions<User = UserRecord>(options: TokenBrokerOptions<User>, origin: string): BrokerConfig<User> {
+  if (typeof options !== 'object' || options === null) throw new TypeError('createTokenBroker needs an options object');
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.includes(key)) {
+      const near = KNOWN.find((name) => name.toLowerCase() === key.toLowerCase());
+      throw new TypeError(`unknown option "${key}"${near ? ` (did you mean "${near}"?)` : ''}; known: ${KNOWN.join(', ')}`);
+    }
+  }
+  const base = { origin: checkOrigin(origin) };
+  const adapter = options.adapter ?? cookieSession();
+  checkAdapter(adapter);
+  const login = endpoint(adapter, 'login', base.origin) as UrlRule;
+  const refresh = endpoint(adapter, 'refresh', base.origin) as UrlRule;
+  const logout = endpoint(adapter, 'logout', base.origin);
+  const endpointRules = [login, refresh, ...(logout ? [logout] : [])];
+  const allowlist = rules(options.allowlist, ['/api/'], 'allowlist', base.origin);
+  if (allowlist.length === 0) throw new TypeError('allowlist: at least one URL is needed, or the broker has nothing to do');
+  const brokerOnly = rules(options.brokerOnly, endpointRules.map(ruleUrl), 'brokerOnly', base.origin);
+  for (const [name, rule] of Object.entries({ login, refresh, logout })) {
+    if (rule && !brokerOnly.some((only) => matchesRule(only, new URL(ruleUrl(rule))))) {
+      throw new TypeError(`brokerOnly must cover adapter.endpoints.${name} (${ruleUrl(rule)}): pages must not call the token endpoints`);
+    }
+  }
+  if (options.parseUser !== undefined && typeof options.parseUser !== 'function') throw new TypeError('parseUser must be a function');
+  return Object.freeze({
+    origin: base.origin,
+    adapter,
+    endpoints: Object.freeze({ login: ruleUrl(login), refresh: ruleUrl(refresh), logout: logout && ruleUrl(logout) }),
+    allowlist: Object.freeze(allowlist),
+    brokerOnly: Object.freeze(brokerOnly),
+    isAllowed: createMatcher(allowlist),
+    isBrokerOnly: createMatcher(brokerOnly),
+    parseUser: options.parseUser ?? (anyUser as UserParser<User>),
+    refreshSkewMs: positive(options.refreshSkewMs, 'refreshSkewMs', 30_000),
+    authTimeoutMs: positive(options.authTimeoutMs, 'authTimeoutMs', 10_000),
+    retryAfterSeconds: positive(options.retryAfterSeconds, 'retryAfterSeconds', 5),
+  });
+}
+
+/** Paths of the worker's origin that an app-shell navigation fallback must not answer. */
+export function denylistFor(config: BrokerConfig<unknown>): RegExp[] {
+  return navigationDenylist([...config.brokerOnly, ...config.allowlist], config.origin);
+}

@@ -1,0 +1,404 @@
+import { BrokerError, toBrokerError } from '../errors.ts';
+import type { Credentials, DiagnosticCheck, Session, UserRecord } from '../protocol.ts';
+import type { AuthRequest, Grant } from './adapters/auth-adapter.ts';
+import { diagnose } from './diagnose.ts';
+import { bareUrl, type Log } from './log.ts';
+import { denylistFor, type BrokerConfig } from './options.ts';
+import { authUnavailableResponse, brokerOnlyResponse } from './responses.ts';
+import { parseStoredSession, type SessionStore } from './session-store.ts';
+import { SingleFlight } from './single-flight.ts';
+import { withTimeout } from './timeout.ts';
+
+/** Sends a request and returns the response: `fetch`, or a fake in tests. */
+export type Transport = (request: Request) => Promise<Response>;
+
+/** The time source: `Date` in the worker, a manual clock in tests. */
+export interface Clock {
+  now(): number;
+}
+
+/** Runs a task under a lock shared by every worker of the origin (Web Locks in the worker). */
+export type Lock = <T>(task: () => Promise<T>) => Promise<T>;
+
+/** What `install(self)` connects: the parts only a service worker has. */
+export interface WorkerHooks<User> {
+  /** Tells every window that the session changed. */
+  broadcast?: (session: Session<User>) => void;
+  /** Removes anything cached that could hold user data; called when a session ends or the user changes. */
+  purge?: () => Promise<void>;
+}
+
+/** Everything the broker needs from the outside world, injected so tests can fake it. */
+export interface BrokerDeps<User> extends WorkerHooks<User> {
+  transport: Transport;
+  clock: Clock;
+  store: SessionStore;
+  /** One-line reasons for failures; never a token or a password. */
+  log: Log;
+  /** Serializes refreshes across workers, so an old and a new worker never refresh at once. */
+  lock?: Lock;
+  /** Whether the browser believes it is online; while it is not, no refresh is attempted. */
+  online?: () => boolean;
+}
+
+/** What the broker does with a page's request: lend the token, refuse it, or leave it alone. */
+export type RequestKind = 'api' | 'broker-only' | 'other';
+
+interface HeldToken {
+  value: string;
+  expiresAt: number;
+  /** When refresh-ahead starts: min(refreshSkewMs, a third of the lifetime) before expiry. */
+  refreshAt: number;
+  generation: number;
+}
+
+type AuthStep = 'login' | 'refresh' | 'logout';
+
+const BODYLESS_METHODS = new Set(['GET', 'HEAD']);
+const sameLock: Lock = (task) => task();
+// Failures that are the user's or the session's, not the configuration's: not worth a log line.
+const EXPECTED = new Set(['invalid_credentials', 'rate_limited']);
+
+/**
+ * Holds the access token in memory and lends it to allowlisted requests: refreshes ahead of
+ * expiry and when the API refuses it (once, then retries once), shares one refresh among all
+ * concurrent requests, and remembers in its store (never the token) that a session exists.
+ * Pure: everything outside comes in through BrokerDeps. `createTokenBroker` wires the defaults.
+ *
+ * @example
+ * const broker = new TokenBroker(resolveOptions({ allowlist: ['/api/'] }, origin), { transport: fetch, clock: Date, store, log });
+ * const response = broker.route(request); // undefined for requests the broker leaves alone
+ */
+export class TokenBroker<User = UserRecord> {
+  readonly #config: BrokerConfig<User>;
+  readonly #deps: BrokerDeps<User>;
+  readonly #refresh = new SingleFlight<HeldToken>();
+  #loaded: Promise<void> | undefined;
+  #user: User | undefined;
+  #token: HeldToken | undefined;
+  #generation = 0;
+  /** Bumped by login and logout, so a refresh that began in another session is void. */
+  #epoch = 0;
+  /** After a failed refresh-ahead, a still-valid token is used without retrying until then. */
+  #refreshAheadPausedUntil = 0;
+
+  constructor(config: BrokerConfig<User>, deps: BrokerDeps<User>) {
+    this.#config = config;
+    this.#deps = { ...deps };
+  }
+
+  /** The resolved configuration. */
+  get config(): BrokerConfig<User> {
+    return this.#config;
+  }
+
+  /** Patterns for an app-shell navigation fallback's denylist: the API and token URLs of this origin. */
+  get navigationDenylist(): RegExp[] {
+    return denylistFor(this.#config as BrokerConfig<unknown>);
+  }
+
+  /** Connects what only a service worker has (install does this). */
+  attach(hooks: WorkerHooks<User>): void {
+    Object.assign(this.#deps, hooks);
+  }
+
+  /** Sorts a page's request: token-bearing API call, refused token-endpoint call, or none of ours. */
+  classify(request: Request, url: URL = new URL(request.url)): RequestKind {
+    if (this.#config.isBrokerOnly(url)) return 'broker-only';
+    // A navigation can be started by any site: it never carries the token.
+    if (request.mode === 'navigate') return 'other';
+    return this.#config.isAllowed(url) ? 'api' : 'other';
+  }
+
+  /** The answer to a page's request, or undefined when the broker leaves it alone. */
+  route(request: Request): Promise<Response> | undefined {
+    switch (this.classify(request)) {
+      case 'broker-only':
+        return Promise.resolve(brokerOnlyResponse());
+      case 'api':
+        return this.fetch(request);
+      case 'other':
+        return undefined;
+    }
+  }
+
+  /** For Workbox's `registerRoute(broker.match, broker.handle, method)`: whether a request is the broker's. */
+  readonly match = ({ request, url }: { request: Request; url?: URL }): boolean => this.classify(request, url) !== 'other';
+
+  /** For Workbox's `registerRoute(broker.match, broker.handle, method)`: answers a matched request. */
+  readonly handle = ({ request }: { request: Request }): Promise<Response> => this.route(request) ?? this.#deps.transport(request);
+
+  /**
+   * Sends an allowlisted request with the token, refreshing and retrying as needed. When the
+   * network fails, the page gets a network error (Response.error()), as it would without a worker.
+   */
+  fetch(request: Request): Promise<Response> {
+    return this.#fetch(request).catch((error: unknown) => {
+      if (!(error instanceof TypeError) && !(error instanceof DOMException)) this.#report('api', toBrokerError(error));
+      return Response.error();
+    });
+  }
+
+  /** The session as a page may see it. After a worker restart it refreshes once to confirm it. */
+  async session(): Promise<Session<User>> {
+    await this.#ready();
+    if (this.#user && !this.#token) {
+      try {
+        await this.#refreshOnce();
+      } catch {
+        // invalid_grant has ended the session; any other failure keeps it as stored.
+      }
+    }
+    return this.#describe();
+  }
+
+  /** Signs in with a password; the page gets the session, never the token. */
+  async login(credentials: Credentials): Promise<Session<User>> {
+    await this.#ready();
+    const url = this.#config.endpoints.login;
+    const grant = await this.#guard('login', async () => this.#config.adapter.readGrant(await this.#call('login', url, this.#config.adapter.login(credentials)), 'login'));
+    const user = this.#parseUser(grant, 'login');
+    this.#epoch += 1;
+    if (this.#user !== undefined && JSON.stringify(this.#user) !== JSON.stringify(user)) await this.#purge();
+    await this.#accept(grant, user);
+    return this.#describe();
+  }
+
+  /** Signs out: revokes the refresh token at the server (best effort), forgets everything here. */
+  async logout(): Promise<Session<User>> {
+    await this.#ready();
+    try {
+      await this.#revoke();
+    } catch {
+      // Unreachable server: sign out here anyway (logged); the refresh token expires on its own.
+    }
+    this.#epoch += 1;
+    await this.#endSession();
+    return { status: 'signed-out' };
+  }
+
+  /** Checks from inside the worker that every configured origin is reachable and allows credentials. */
+  diagnose(): Promise<DiagnosticCheck[]> {
+    return diagnose(this.#config as BrokerConfig<unknown>, this.#deps.transport, this.#config.authTimeoutMs);
+  }
+
+  async #fetch(request: Request): Promise<Response> {
+    // The page's explicit choice wins, and it never sees ours.
+    if (request.headers.has('Authorization')) return this.#deps.transport(request);
+    await this.#ready();
+    if (!this.#user) return this.#deps.transport(request);
+
+    let token: HeldToken;
+    try {
+      token = await this.#usableToken();
+    } catch (error) {
+      // The session just ended: the API answers the request as it would any anonymous one.
+      if (error instanceof BrokerError && error.code === 'invalid_grant') return this.#deps.transport(request);
+      return this.#unavailable();
+    }
+    // Read the body once so a retry can send it again.
+    const body = BODYLESS_METHODS.has(request.method) ? undefined : await request.arrayBuffer();
+    return this.#sendAuthorized((held) => this.#send(request, body, held), token);
+  }
+
+  /** Sends with `token`; when the answer refuses it, refreshes once (or takes a newer one) and sends again. */
+  async #sendAuthorized(send: (token: HeldToken) => Promise<Response>, token: HeldToken): Promise<Response> {
+    const first = await send(token);
+    if (!this.#config.adapter.tokenRejected(first)) return first;
+    let next: HeldToken;
+    try {
+      next = this.#token && this.#token.generation > token.generation ? this.#token : await this.#refreshOnce();
+    } catch (error) {
+      return error instanceof BrokerError && error.code === 'invalid_grant' ? first : this.#unavailable();
+    }
+    return send(next);
+  }
+
+  #describe(): Session<User> {
+    if (this.#user === undefined) return { status: 'signed-out' };
+    return this.#token
+      ? { status: 'signed-in', user: this.#user, accessExpiresAt: this.#token.expiresAt }
+      : { status: 'signed-in', user: this.#user };
+  }
+
+  #ready(): Promise<void> {
+    this.#loaded ??= this.#deps.store.load().then(
+      (stored) => {
+        const session = parseStoredSession(stored, this.#config.parseUser);
+        if (session && this.#user === undefined) this.#user = session.user;
+      },
+      (error: unknown) => this.#deps.log(`the session store could not be read (${String(error)}); starting signed out`),
+    );
+    return this.#loaded;
+  }
+
+  async #usableToken(): Promise<HeldToken> {
+    const now = this.#deps.clock.now();
+    const held = this.#token;
+    if (held && (now < held.refreshAt || (now < this.#refreshAheadPausedUntil && now < held.expiresAt))) return held;
+    try {
+      return await this.#refreshOnce();
+    } catch (error) {
+      const stillValid = held && this.#token === held && this.#deps.clock.now() < held.expiresAt;
+      if (!stillValid || (error instanceof BrokerError && error.code === 'invalid_grant')) throw error;
+      this.#refreshAheadPausedUntil = this.#deps.clock.now() + this.#config.retryAfterSeconds * 1000;
+      return held;
+    }
+  }
+
+  #refreshOnce(): Promise<HeldToken> {
+    return this.#refresh.run(async () => {
+      // Offline, a refresh can only fail: fail fast instead of queueing attempts.
+      if (this.#deps.online?.() === false) throw new BrokerError('network', 'The browser is offline.');
+      const epoch = this.#epoch;
+      const lock = this.#deps.lock ?? sameLock;
+      const url = this.#config.endpoints.refresh;
+      let grant: Grant;
+      let user: User;
+      try {
+        grant = await lock(() => this.#guard('refresh', async () => this.#config.adapter.readGrant(await this.#call('refresh', url, this.#config.adapter.refresh()), 'refresh')));
+        user = this.#parseUser(grant, 'refresh');
+      } catch (error) {
+        if (epoch === this.#epoch && error instanceof BrokerError && error.code === 'invalid_grant') await this.#endSession();
+        throw error;
+      }
+      if (epoch !== this.#epoch) {
+        // Signed in or out while this refresh was on its way: its result belongs to no session.
+        if (this.#token) return this.#token;
+        throw new BrokerError('invalid_grant', 'The session has ended; sign in again.');
+      }
+      return this.#accept(grant, user);
+    });
+  }
+
+  async #revoke(): Promise<void> {
+    const url = this.#config.endpoints.logout;
+    if (url === undefined) return;
+    const spec = this.#config.adapter.logout();
+    if (!spec.withAccessToken) {
+      await this.#guard('logout', () => this.#call('logout', url, spec));
+      return;
+    }
+    let token: HeldToken;
+    try {
+      token = await this.#usableToken();
+    } catch {
+      return; // No token to be had: the session is already over at the server, or it is unreachable.
+    }
+    await this.#guard('logout', () => this.#sendAuthorized((held) => this.#call('logout', url, spec, held), token));
+  }
+
+  /** Sends one call to a token endpoint, bounded by authTimeoutMs; a failure to connect is `network`. */
+  #call(step: AuthStep, url: string, spec: AuthRequest, token?: HeldToken): Promise<Response> {
+    return withTimeout(this.#config.authTimeoutMs, async (signal) => {
+      const headers = new Headers(spec.headers);
+      headers.set('Accept', 'application/json');
+      let body: BodyInit | undefined;
+      if (spec.json !== undefined) {
+        headers.set('Content-Type', 'application/json');
+        body = JSON.stringify(spec.json);
+      } else if (spec.form) body = spec.form;
+      if (token) headers.set('Authorization', `Bearer ${token.value}`);
+      const init: RequestInit = { method: spec.method ?? 'POST', headers, credentials: 'include', cache: 'no-store', redirect: 'error', signal };
+      if (body !== undefined) init.body = body;
+      try {
+        return await this.#deps.transport(new Request(url, init));
+      } catch (error) {
+        if (signal.aborted) throw signal.reason;
+        throw this.#unreachable(step, url, error);
+      }
+    });
+  }
+
+  #unreachable(step: AuthStep, url: string, error: unknown): BrokerError {
+    const where = bareUrl(url);
+    const crossOrigin = new URL(url).origin !== this.#config.origin;
+    const hint = crossOrigin
+      ? ` It is on another origin: the worker's Content-Security-Policy must allow it (connect-src ${new URL(url).origin}), and it must answer CORS with Access-Control-Allow-Origin: ${this.#config.origin} and Access-Control-Allow-Credentials: true.`
+      : ' The browser may be offline, or the server down.';
+    return new BrokerError('network', `${step}: ${where} could not be reached (${error instanceof Error ? error.message : String(error)}).${hint}`, undefined, { cause: error });
+  }
+
+  /** Runs a token-endpoint step; any failure is logged once, as a BrokerError, with the endpoint named. */
+  async #guard<T>(step: AuthStep, task: () => Promise<T>): Promise<T> {
+    try {
+      return await task();
+    } catch (thrown) {
+      const error = toBrokerError(thrown);
+      this.#report(step, error);
+      throw error;
+    }
+  }
+
+  #report(step: AuthStep | 'api', error: BrokerError): void {
+    if (EXPECTED.has(error.code)) return;
+    const endpoint = step === 'api' ? '' : ` (${this.#config.adapter.name}, ${bareUrl(this.#config.endpoints[step] ?? '')})`;
+    const cause = error.code === 'internal' && error.cause instanceof Error ? `: ${error.cause.name}: ${error.cause.message}` : '';
+    this.#deps.log(`${step} failed${endpoint}: ${error.code}: ${error.message}${cause}`);
+  }
+
+  #parseUser(grant: Grant, step: 'login' | 'refresh'): User {
+    const user = this.#config.parseUser(grant.user);
+    if (user === undefined) {
+      const error = new BrokerError('bad_response', `${step}: the user in the answer did not pass parseUser (check the adapter's user mapping).`);
+      this.#report(step, error);
+      throw error;
+    }
+    return user;
+  }
+
+  async #accept(grant: Grant, user: User): Promise<HeldToken> {
+    const receivedAt = this.#deps.clock.now();
+    // RFC 6749 5.1: schedule from expires_in as received, not from `exp` against a local clock that may be off.
+    const lifetime = grant.expiresIn * 1000;
+    const skew = Math.min(this.#config.refreshSkewMs, lifetime / 3);
+    this.#generation += 1;
+    const token: HeldToken = { value: grant.accessToken, expiresAt: receivedAt + lifetime, refreshAt: receivedAt + lifetime - skew, generation: this.#generation };
+    this.#token = token;
+    this.#user = user;
+    this.#refreshAheadPausedUntil = 0;
+    try {
+      await this.#deps.store.save({ user, accessExpiresAt: token.expiresAt });
+    } catch (error) {
+      this.#deps.log(`the session could not be stored (${String(error)}); it lasts as long as this worker`);
+    }
+    this.#deps.broadcast?.(this.#describe());
+    return token;
+  }
+
+  async #endSession(): Promise<void> {
+    this.#user = undefined;
+    this.#token = undefined;
+    try {
+      await this.#deps.store.clear();
+    } catch {
+      // Nothing sensitive is in the store; a stale record is refused by the next refresh.
+    }
+    await this.#purge();
+    this.#deps.broadcast?.({ status: 'signed-out' });
+  }
+
+  async #purge(): Promise<void> {
+    try {
+      await this.#deps.purge?.();
+    } catch (error) {
+      // Purging is hygiene; its failure must not keep anyone signed in.
+      this.#deps.log(`caches could not be purged (${String(error)})`);
+    }
+  }
+
+  #send(request: Request, body: ArrayBuffer | undefined, token: HeldToken): Promise<Response> {
+    const headers = new Headers(request.headers);
+    headers.set('Authorization', `Bearer ${token.value}`);
+    // `manual`: a redirect never carries the token anywhere, and the page sees it fail.
+    const init: RequestInit = { headers, redirect: 'manual' };
+    // A no-cors request would silently drop the header; cors keeps it (same-origin works too).
+    if (request.mode === 'no-cors') init.mode = 'cors';
+    if (body !== undefined) init.body = body;
+    return this.#deps.transport(new Request(request, init));
+  }
+
+  #unavailable(): Response {
+    return authUnavailableResponse(this.#config.retryAfterSeconds);
+  }
+}
