@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     root: '.',
-    include: ['app/**/*.test.ts', 'sw/**/*.test.ts', 'mock-api/**/*.test.ts'],
+    include: ['app/**/*.test.ts', 'sw/**/*.test.ts', 'mock-api/**/*.test.ts', 'e2e/fixtures/**/*.test.ts'],
     environment: 'node',
   },
 });
