@@ -22,7 +22,7 @@ export type BrokerErrorCode =
   | 'internal';
 
 /** Every code, for validating what crosses a boundary. */
-export const BROKER_ERROR_CODES: readonly BrokerErrorCode[] = Object.freeze([
+export const BROKER_ERROR_CODES: readonly BrokerErrorCode[] = /* @__PURE__ */ Object.freeze([
   'bad_request',
   'invalid_credentials',
   'invalid_grant',

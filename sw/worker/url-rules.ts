@@ -26,6 +26,7 @@ export function parseUrlRule(value: unknown, origin: string, what: string): UrlR
     throw new TypeError(`${what}: "${value}" is neither an absolute URL nor a path starting with "/"`);
   }
   if (!relative && !/^https?:\/\//i.test(value)) throw new TypeError(`${what}: "${value}" must be an http(s) URL or a path starting with "/"`);
+  if (url.hostname.includes('*') || url.pathname.includes('*')) throw new TypeError(`${what}: "${value}" has a wildcard; list each exact origin and path instead`);
   if (url.username !== '' || url.password !== '') throw new TypeError(`${what}: "${value}" must not carry credentials`);
   if (value.includes('?') || value.includes('#')) throw new TypeError(`${what}: "${value}" must not have a query or a fragment`);
   const written = relative ? url.pathname : `${url.origin}${url.pathname}`;
