@@ -41,7 +41,7 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return value;
 }
 
-/** The server's settings from its environment (CONTRACT.md); throws naming a bad variable. */
+/** The server's settings from its environment (docs/contract.md); throws naming a bad variable. */
 export function configFromEnv(env: NodeJS.ProcessEnv): MockApiConfig & { port: number } {
   const controls = env.MOCK_CONTROLS ?? '';
   if (controls !== '' && controls !== '0' && controls !== '1') throw new Error(`MOCK_CONTROLS must be 1 or unset, got "${controls}"`);
