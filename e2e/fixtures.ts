@@ -51,11 +51,15 @@ export const JWT_PATTERN = /eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0
 export const test = base.extend<{ mock: MockControls; page: Page; expectedProblems: RegExp[] }>({
   /** Problems a test provokes on purpose, which the page fixture then does not count. */
   expectedProblems: [[], { option: true }],
-  mock: async ({ request }, use) => {
-    const controls = new MockControls(request);
-    await controls.reset();
-    await use(controls);
-  },
+  // Automatic, so no test inherits counters, refresh tokens, todos or faults from the one before.
+  mock: [
+    async ({ request }, use) => {
+      const controls = new MockControls(request);
+      await controls.reset();
+      await use(controls);
+    },
+    { auto: true },
+  ],
   // Every test also fails on an uncaught page error, a CSP violation or a service-worker error.
   page: async ({ page, context, expectedProblems }, use) => {
     const problems: string[] = [];
