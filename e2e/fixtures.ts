@@ -30,11 +30,17 @@ export async function waitForController(page: Page): Promise<void> {
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
 }
 
+export interface LoginOptions {
+  /** Sets "Keep me signed in" to this state; left as the form shows it when absent. */
+  remember?: boolean;
+}
+
 /** Fills in and submits the login form on the current page, once a worker controls it. */
-export async function submitLogin(page: Page, username = 'test', password = 'test'): Promise<void> {
+export async function submitLogin(page: Page, username = 'test', password = 'test', { remember }: LoginOptions = {}): Promise<void> {
   await waitForController(page);
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(password);
+  if (remember !== undefined) await page.getByLabel('Keep me signed in').setChecked(remember);
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 

@@ -154,11 +154,7 @@ test.describe('a browser restart', () => {
       const first = await launch();
       const page = first.pages()[0] ?? (await first.newPage());
       await page.goto('/login');
-      await waitForController(page);
-      await page.getByLabel('Username').fill('test');
-      await page.getByLabel('Password').fill('test');
-      if (remember) await page.getByLabel('Keep me signed in').check();
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await submitLogin(page, 'test', 'test', { remember });
       await expect(page.getByRole('heading', { name: /Welcome, Test/ })).toBeVisible();
       await first.close();
 
