@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { chromiumLaunchOptions } from './browser';
 import { countWorkerRequests, expect, reloadUsers, signIn, stopAllWorkers, submitLogin, test, waitForController, watchForLoginForm } from './fixtures';
+import { askWorker } from './helpers/ask-worker';
 import { ACCESS_TTL_SECONDS, baseUrl } from './server-env';
 
 const usersList = (page: Page) => page.getByRole('list', { name: 'Users' }).getByRole('listitem');
@@ -133,15 +134,8 @@ test.describe('a client clock that is off', () => {
       expect(refreshes).toBeLessThanOrEqual(7);
       expect(statuses.length).toBeGreaterThan(40);
       // The shift really reached the worker: it reports expiry times on its own (shifted) clock.
-      const reported = await page.evaluate(
-        () =>
-          new Promise<number>((resolve) => {
-            const channel = new MessageChannel();
-            channel.port1.onmessage = (event: MessageEvent<{ session: { accessExpiresAt: number } }>) => resolve(event.data.session.accessExpiresAt);
-            navigator.serviceWorker.controller?.postMessage({ type: 'session' }, [channel.port2]);
-          }),
-      );
-      expect(Math.abs(reported - Date.now() - offsetMs)).toBeLessThan(ACCESS_TTL_SECONDS * 1000 + 2_000);
+      const { session } = await askWorker<{ session: { accessExpiresAt: number } }>(page, { type: 'session' });
+      expect(Math.abs(session.accessExpiresAt - Date.now() - offsetMs)).toBeLessThan(ACCESS_TTL_SECONDS * 1000 + 2_000);
     });
   }
 });

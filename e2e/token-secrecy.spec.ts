@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
 import { expect, JWT_PATTERN, signIn, test } from './fixtures';
+import { askWorker } from './helpers/ask-worker';
 
 /** Every place page JavaScript can read that holds a JWT-shaped string, by name. */
 async function jwtsReadableByPage(page: Page): Promise<string[]> {
@@ -138,14 +139,7 @@ test.describe('the token never reaches the page', () => {
 
   test('a message the protocol does not know gets bad_request and changes nothing', async ({ page }) => {
     await signIn(page);
-    const reply = await page.evaluate(
-      () =>
-        new Promise((resolve) => {
-          const channel = new MessageChannel();
-          channel.port1.onmessage = (event) => resolve(event.data);
-          navigator.serviceWorker.controller?.postMessage({ type: 'get-token' }, [channel.port2]);
-        }),
-    );
+    const reply = await askWorker(page, { type: 'get-token' });
     expect(reply).toMatchObject({ ok: false, error: { code: 'bad_request' } });
     await page.reload();
     await expect(page.getByRole('heading', { name: /Test/ })).toBeVisible();
