@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
 import { expect, JWT_PATTERN, signIn, submitLogin, test, waitForController } from './fixtures';
+import { dumpIndexedDb } from './helpers/indexed-db';
 
 /** Takes a heap snapshot of the page through CDP and returns it as text. */
 async function heapSnapshot(page: Page): Promise<string> {
@@ -111,24 +112,12 @@ test.describe('sign-out hygiene', () => {
       const cacheNames = await caches.keys();
       const cached: string[] = [];
       for (const name of cacheNames) for (const request of await (await caches.open(name)).keys()) cached.push(request.url);
-      const stores: unknown[] = [];
-      for (const info of await indexedDB.databases()) {
-        const db = await new Promise<IDBDatabase>((resolve, reject) => {
-          const open = indexedDB.open(info.name ?? '');
-          open.onsuccess = () => resolve(open.result);
-          open.onerror = () => reject(open.error);
-        });
-        for (const storeName of Array.from(db.objectStoreNames)) {
-          const all = db.transaction(storeName).objectStore(storeName).getAll();
-          stores.push(await new Promise((resolve) => (all.onsuccess = () => resolve(all.result))));
-        }
-        db.close();
-      }
-      return { cacheNames, cached, stores, text: document.body.innerText };
+      return { cacheNames, cached, text: document.body.innerText };
     });
     expect(leftovers.cacheNames.every((name) => name.includes('precache'))).toBe(true);
     expect(leftovers.cached.some((url) => url.includes('/api/'))).toBe(false);
-    expect(JSON.stringify(leftovers.stores)).not.toContain('test');
+    const stores = (await dumpIndexedDb(page)).map(({ values }) => values);
+    expect(JSON.stringify(stores)).not.toContain('test');
     expect(leftovers.text).not.toContain('secret todo');
 
     for (let step = 0; step < 2; step += 1) {
