@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type Page } from '@playwright/test';
-import { chromiumLaunchOptions } from './browser';
+import type { Page } from '@playwright/test';
 import { countWorkerRequests, expect, reloadUsers, signIn, stopAllWorkers, submitLogin, test, waitForController, watchForLoginForm } from './fixtures';
 import { askWorker } from './helpers/ask-worker';
+import { withPersistentProfile } from './helpers/persistent-profile';
 import { ACCESS_TTL_SECONDS, baseUrl } from './server-env';
 
 const usersList = (page: Page) => page.getByRole('list', { name: 'Users' }).getByRole('listitem');
@@ -142,9 +139,7 @@ test.describe('a client clock that is off', () => {
 
 test.describe('a browser restart', () => {
   async function restartWith(remember: boolean): Promise<string> {
-    const profile = mkdtempSync(join(tmpdir(), 'broker-restart-'));
-    const launch = () => chromium.launchPersistentContext(profile, { ...chromiumLaunchOptions(), headless: true, baseURL: baseUrl() });
-    try {
+    return withPersistentProfile(async (launch) => {
       const first = await launch();
       const page = first.pages()[0] ?? (await first.newPage());
       await page.goto('/login');
@@ -160,9 +155,7 @@ test.describe('a browser restart', () => {
       if (heading.includes('Welcome')) await expect(usersList(again)).toHaveCount(2);
       await second.close();
       return heading;
-    } finally {
-      rmSync(profile, { recursive: true, force: true });
-    }
+    });
   }
 
   test('with "Keep me signed in" the user is still signed in through the cookie', async ({ mock }) => {

@@ -1,10 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from '@playwright/test';
-import { chromiumLaunchOptions } from './browser';
 import { expect, submitLogin, test, waitForController } from './fixtures';
-import { baseUrl } from './server-env';
+import { withPersistentProfile } from './helpers/persistent-profile';
 
 interface ManifestIcon {
   src: string;
@@ -32,9 +27,8 @@ test.describe('the installable app', () => {
   });
 
   test('Chromium reports no installability errors in a persistent profile', async () => {
-    const profile = mkdtempSync(join(tmpdir(), 'broker-profile-'));
-    const context = await chromium.launchPersistentContext(profile, { ...chromiumLaunchOptions(), headless: true, baseURL: baseUrl() });
-    try {
+    await withPersistentProfile(async (launch) => {
+      const context = await launch();
       const page = context.pages()[0] ?? (await context.newPage());
       await page.goto('/login');
       await waitForController(page);
@@ -42,10 +36,7 @@ test.describe('the installable app', () => {
       await expect
         .poll(async () => ((await cdp.send('Page.getInstallabilityErrors')) as { installabilityErrors: { errorId: string }[] }).installabilityErrors.map((error) => error.errorId))
         .toEqual([]);
-    } finally {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
-    }
+    });
   });
 
   test('the app shell comes from the precache, and navigations never carry a bearer', async ({ page, context }) => {
