@@ -44,16 +44,39 @@ test.describe('the installable app', () => {
     context.on('request', (request) => {
       if (request.serviceWorker()) fromWorker.push({ url: request.url(), authorization: request.headers()['authorization'] });
     });
+    /** A worker request for the shell: index.html (as precached) or the navigated URL itself. */
+    const isShellFetch = (url: string, navigated: string): boolean => {
+      const { origin, pathname } = new URL(url);
+      const target = new URL(navigated);
+      return origin === target.origin && (pathname === '/index.html' || pathname === target.pathname);
+    };
     await page.goto('/login');
     await submitLogin(page);
     await expect(page.getByRole('heading', { name: /Test/ })).toBeVisible();
-    await page.goto('/somewhere-else');
-    await page.goto('/');
+    // Control: installing, the worker fetched the shell to precache it, and the filter sees that.
+    expect(fromWorker.filter(({ url }) => isShellFetch(url, page.url()))).not.toEqual([]);
+
+    const precache = await page.evaluate(async () => {
+      const names = (await caches.keys()).filter((name) => name.includes('precache'));
+      if (names.length !== 1 || !names[0]) return { names, shell: undefined };
+      const cache = await caches.open(names[0]);
+      const shellKey = (await cache.keys()).find((request) => new URL(request.url).pathname === '/index.html');
+      const shell = shellKey ? await cache.match(shellKey) : undefined;
+      return { names, shell: await shell?.text() };
+    });
+    expect(precache.names).toHaveLength(1);
+    expect(precache.shell).toContain('<div id="app">');
+
+    for (const path of ['/somewhere-else', '/']) {
+      const sent = fromWorker.length;
+      const response = await page.goto(path);
+      expect(response?.fromServiceWorker(), path).toBe(true);
+      expect(await response?.text(), path).toBe(precache.shell);
+      expect(fromWorker.slice(sent).filter(({ url }) => isShellFetch(url, response?.url() ?? path))).toEqual([]);
+    }
     await expect(page.getByRole('heading', { name: /Test/ })).toBeVisible();
     const withBearer = fromWorker.filter((request) => request.authorization !== undefined).map((request) => new URL(request.url).pathname);
     expect(withBearer.length).toBeGreaterThan(0);
     expect(withBearer.every((path) => path.startsWith('/api/'))).toBe(true);
-    const cached = await page.evaluate(async () => (await caches.keys()).filter((name) => name.includes('precache')));
-    expect(cached.length).toBe(1);
   });
 });
