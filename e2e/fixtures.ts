@@ -30,11 +30,17 @@ export async function waitForController(page: Page): Promise<void> {
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
 }
 
+export interface LoginOptions {
+  /** Sets "Keep me signed in" to this state; left as the form shows it when absent. */
+  remember?: boolean;
+}
+
 /** Fills in and submits the login form on the current page, once a worker controls it. */
-export async function submitLogin(page: Page, username = 'test', password = 'test'): Promise<void> {
+export async function submitLogin(page: Page, username = 'test', password = 'test', { remember }: LoginOptions = {}): Promise<void> {
   await waitForController(page);
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(password);
+  if (remember !== undefined) await page.getByLabel('Keep me signed in').setChecked(remember);
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
@@ -51,11 +57,15 @@ export const JWT_PATTERN = /eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0
 export const test = base.extend<{ mock: MockControls; page: Page; expectedProblems: RegExp[] }>({
   /** Problems a test provokes on purpose, which the page fixture then does not count. */
   expectedProblems: [[], { option: true }],
-  mock: async ({ request }, use) => {
-    const controls = new MockControls(request);
-    await controls.reset();
-    await use(controls);
-  },
+  // Automatic, so no test inherits counters, refresh tokens, todos or faults from the one before.
+  mock: [
+    async ({ request }, use) => {
+      const controls = new MockControls(request);
+      await controls.reset();
+      await use(controls);
+    },
+    { auto: true },
+  ],
   // Every test also fails on an uncaught page error, a CSP violation or a service-worker error.
   page: async ({ page, context, expectedProblems }, use) => {
     const problems: string[] = [];

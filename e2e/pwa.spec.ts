@@ -1,10 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from '@playwright/test';
-import { chromiumLaunchOptions } from './browser';
 import { expect, submitLogin, test, waitForController } from './fixtures';
-import { baseUrl } from './server-env';
+import { withPersistentProfile } from './helpers/persistent-profile';
 
 interface ManifestIcon {
   src: string;
@@ -32,9 +27,8 @@ test.describe('the installable app', () => {
   });
 
   test('Chromium reports no installability errors in a persistent profile', async () => {
-    const profile = mkdtempSync(join(tmpdir(), 'broker-profile-'));
-    const context = await chromium.launchPersistentContext(profile, { ...chromiumLaunchOptions(), headless: true, baseURL: baseUrl() });
-    try {
+    await withPersistentProfile(async (launch) => {
+      const context = await launch();
       const page = context.pages()[0] ?? (await context.newPage());
       await page.goto('/login');
       await waitForController(page);
@@ -42,10 +36,7 @@ test.describe('the installable app', () => {
       await expect
         .poll(async () => ((await cdp.send('Page.getInstallabilityErrors')) as { installabilityErrors: { errorId: string }[] }).installabilityErrors.map((error) => error.errorId))
         .toEqual([]);
-    } finally {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
-    }
+    });
   });
 
   test('the app shell comes from the precache, and navigations never carry a bearer', async ({ page, context }) => {
@@ -53,16 +44,39 @@ test.describe('the installable app', () => {
     context.on('request', (request) => {
       if (request.serviceWorker()) fromWorker.push({ url: request.url(), authorization: request.headers()['authorization'] });
     });
+    /** A worker request for the shell: index.html (as precached) or the navigated URL itself. */
+    const isShellFetch = (url: string, navigated: string): boolean => {
+      const { origin, pathname } = new URL(url);
+      const target = new URL(navigated);
+      return origin === target.origin && (pathname === '/index.html' || pathname === target.pathname);
+    };
     await page.goto('/login');
     await submitLogin(page);
     await expect(page.getByRole('heading', { name: /Test/ })).toBeVisible();
-    await page.goto('/somewhere-else');
-    await page.goto('/');
+    // Control: installing, the worker fetched the shell to precache it, and the filter sees that.
+    expect(fromWorker.filter(({ url }) => isShellFetch(url, page.url()))).not.toEqual([]);
+
+    const precache = await page.evaluate(async () => {
+      const names = (await caches.keys()).filter((name) => name.includes('precache'));
+      if (names.length !== 1 || !names[0]) return { names, shell: undefined };
+      const cache = await caches.open(names[0]);
+      const shellKey = (await cache.keys()).find((request) => new URL(request.url).pathname === '/index.html');
+      const shell = shellKey ? await cache.match(shellKey) : undefined;
+      return { names, shell: await shell?.text() };
+    });
+    expect(precache.names).toHaveLength(1);
+    expect(precache.shell).toContain('<div id="app">');
+
+    for (const path of ['/somewhere-else', '/']) {
+      const sent = fromWorker.length;
+      const response = await page.goto(path);
+      expect(response?.fromServiceWorker(), path).toBe(true);
+      expect(await response?.text(), path).toBe(precache.shell);
+      expect(fromWorker.slice(sent).filter(({ url }) => isShellFetch(url, response?.url() ?? path))).toEqual([]);
+    }
     await expect(page.getByRole('heading', { name: /Test/ })).toBeVisible();
     const withBearer = fromWorker.filter((request) => request.authorization !== undefined).map((request) => new URL(request.url).pathname);
     expect(withBearer.length).toBeGreaterThan(0);
     expect(withBearer.every((path) => path.startsWith('/api/'))).toBe(true);
-    const cached = await page.evaluate(async () => (await caches.keys()).filter((name) => name.includes('precache')));
-    expect(cached.length).toBe(1);
   });
 });

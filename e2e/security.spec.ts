@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
 import { expect, JWT_PATTERN, signIn, submitLogin, test, waitForController } from './fixtures';
+import { dumpIndexedDb, type StoreDump } from './helpers/indexed-db';
 
 /** Takes a heap snapshot of the page through CDP and returns it as text. */
 async function heapSnapshot(page: Page): Promise<string> {
@@ -94,6 +95,23 @@ test.describe('content security policy and headers', () => {
   });
 });
 
+const SECRET_TODO = 'test user secret todo';
+const TEST_USER = { id: 1, username: 'test' };
+
+/** The broker's own record lives in database `token-broker`, store `session` (sw/session-store.ts). */
+const isBrokerStore = ({ database, store }: StoreDump): boolean => database === 'token-broker' && store === 'session';
+const storeName = ({ database, store }: StoreDump): string => `${database}/${store}`;
+
+/** Whether a value holds the test user's todo title or an object that is the test user. */
+function mentionsTestUser(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes(SECRET_TODO);
+  if (typeof value !== 'object' || value === null) return false;
+  const record = value as Record<string, unknown>;
+  if (record.id === TEST_USER.id && record.username === TEST_USER.username) return true;
+  return Object.values(record).some(mentionsTestUser);
+}
+const holdsTestUserData = ({ keys, values }: StoreDump): boolean => mentionsTestUser(keys) || mentionsTestUser(values);
+
 test.describe('sign-out hygiene', () => {
   test('leaves nothing user-specific behind, the back button shows no data, and the next user sees only theirs', async ({ page }) => {
     await signIn(page);
@@ -101,9 +119,15 @@ test.describe('sign-out hygiene', () => {
     await page.goto('/nowhere');
     await page.getByRole('link', { name: 'Go to the home page' }).click();
     await expect(page.getByRole('heading', { name: /Welcome, Test/ })).toBeVisible();
-    await page.getByLabel('New todo').fill('test user secret todo');
+    await page.getByLabel('New todo').fill(SECRET_TODO);
     await page.getByRole('button', { name: 'Add' }).click();
-    await expect(page.getByText('test user secret todo')).toBeVisible();
+    await expect(page.getByText(SECRET_TODO)).toBeVisible();
+    // Control: signed in, the broker's record is there and the search below recognises it.
+    const signedIn = await dumpIndexedDb(page);
+    expect(signedIn.filter(isBrokerStore)).toEqual([
+      expect.objectContaining({ keys: ['session'], values: [expect.objectContaining({ user: expect.objectContaining(TEST_USER) })] }),
+    ]);
+    expect(signedIn.filter(holdsTestUserData).map(storeName)).toContain('token-broker/session');
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
@@ -111,56 +135,51 @@ test.describe('sign-out hygiene', () => {
       const cacheNames = await caches.keys();
       const cached: string[] = [];
       for (const name of cacheNames) for (const request of await (await caches.open(name)).keys()) cached.push(request.url);
-      const stores: unknown[] = [];
-      for (const info of await indexedDB.databases()) {
-        const db = await new Promise<IDBDatabase>((resolve, reject) => {
-          const open = indexedDB.open(info.name ?? '');
-          open.onsuccess = () => resolve(open.result);
-          open.onerror = () => reject(open.error);
-        });
-        for (const storeName of Array.from(db.objectStoreNames)) {
-          const all = db.transaction(storeName).objectStore(storeName).getAll();
-          stores.push(await new Promise((resolve) => (all.onsuccess = () => resolve(all.result))));
-        }
-        db.close();
-      }
-      return { cacheNames, cached, stores, text: document.body.innerText };
+      return { cacheNames, cached, text: document.body.innerText };
     });
     expect(leftovers.cacheNames.every((name) => name.includes('precache'))).toBe(true);
     expect(leftovers.cached.some((url) => url.includes('/api/'))).toBe(false);
-    expect(JSON.stringify(leftovers.stores)).not.toContain('test');
+    const signedOut = await dumpIndexedDb(page);
+    expect(signedOut.filter(isBrokerStore).flatMap(({ keys }) => keys)).toEqual([]);
+    expect(signedOut.filter(holdsTestUserData).map(storeName)).toEqual([]);
     expect(leftovers.text).not.toContain('secret todo');
 
     for (let step = 0; step < 2; step += 1) {
       await page.goBack();
       await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
-      await expect(page.getByText('test user secret todo')).toHaveCount(0);
+      await expect(page.getByText(SECRET_TODO)).toHaveCount(0);
     }
 
     await submitLogin(page, 'ada', 'lovelace');
     await page.getByRole('link', { name: 'Go to the home page' }).click(); // back where the history led: /nowhere
     await expect(page.getByRole('heading', { name: /Welcome, Ada/ })).toBeVisible();
     await expect(page.getByRole('list', { name: 'Todos' })).toContainText('Nothing to do yet');
-    await expect(page.getByText('test user secret todo')).toHaveCount(0);
+    await expect(page.getByText(SECRET_TODO)).toHaveCount(0);
   });
 });
 
 test.describe('a page that unregisters the worker', () => {
   test('is noticed on its next load: the app re-registers the worker before it calls the API', async ({ page, context }) => {
     await signIn(page);
-    const unprotectedApiCalls: string[] = [];
+    const users = page.getByRole('list', { name: 'Users' }).getByRole('listitem');
+    await expect(users).toHaveCount(2);
+    // Kept as promises, so the check below waits for every response instead of racing them.
+    const pageApiCalls: Promise<{ url: string; fromServiceWorker: boolean | undefined }>[] = [];
     context.on('request', (request) => {
-      if (!request.serviceWorker() && request.url().includes('/api/') && !request.headers()['authorization']) {
-        void request.response().then((response) => {
-          if (response?.fromServiceWorker() === false) unprotectedApiCalls.push(request.url());
-        });
+      if (!request.serviceWorker() && new URL(request.url()).pathname.startsWith('/api/')) {
+        pageApiCalls.push(request.response().then((response) => ({ url: request.url(), fromServiceWorker: response?.fromServiceWorker() })));
       }
     });
     expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.unregister())).toBe(true);
     await page.reload();
     await waitForController(page);
-    await expect(page.getByRole('heading', { name: /Welcome, Test|Sign in/ })).toBeVisible();
+    // The refresh cookie outlives the registration: the new worker restores the session.
+    await expect(page.getByRole('heading', { name: 'Welcome, Test' })).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'Sign in' })).toHaveCount(0);
+    await expect(users).toHaveCount(2);
     expect(await page.evaluate(async () => Boolean((await navigator.serviceWorker.getRegistration())?.active))).toBe(true);
-    expect(unprotectedApiCalls).toEqual([]);
+    const calls = await Promise.all(pageApiCalls);
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.filter((call) => call.fromServiceWorker !== true).map((call) => call.url)).toEqual([]);
   });
 });

@@ -1,9 +1,14 @@
 import type { Page } from '@playwright/test';
 import { expect, JWT_PATTERN, signIn, test } from './fixtures';
+import { askWorker } from './helpers/ask-worker';
+import { dumpIndexedDb } from './helpers/indexed-db';
 
 /** Every place page JavaScript can read that holds a JWT-shaped string, by name. */
 async function jwtsReadableByPage(page: Page): Promise<string[]> {
-  return page.evaluate(async (source) => {
+  const inIndexedDb = (await dumpIndexedDb(page))
+    .filter(({ keys, values }) => JWT_PATTERN.test(JSON.stringify([keys, values])))
+    .map(({ database, store }) => `indexedDB ${database}/${store}`);
+  const elsewhere = await page.evaluate((source) => {
     const pattern = new RegExp(source);
     const found: string[] = [];
     const check = (where: string, value: unknown): void => {
@@ -17,22 +22,6 @@ async function jwtsReadableByPage(page: Page): Promise<string[]> {
     }
     check('document.cookie', document.cookie);
     check('the DOM', document.documentElement.outerHTML);
-
-    const request = <T>(req: IDBRequest<T>): Promise<T> =>
-      new Promise((resolve, reject) => {
-        req.onsuccess = () => resolve(req.result);
-        req.onerror = () => reject(req.error);
-      });
-    for (const info of await indexedDB.databases()) {
-      if (!info.name) continue;
-      const db = await request(indexedDB.open(info.name));
-      for (const storeName of Array.from(db.objectStoreNames)) {
-        const store = db.transaction(storeName, 'readonly').objectStore(storeName);
-        const [keys, values] = await Promise.all([request(store.getAllKeys()), request(store.getAll())]);
-        check(`indexedDB ${info.name}/${storeName}`, JSON.stringify([keys, values]));
-      }
-      db.close();
-    }
 
     // Everything reachable from the page's globals and the Vue app, breadth first, bounded.
     // Getters run only on window itself: a prototype's getter called on the prototype throws.
@@ -69,6 +58,7 @@ async function jwtsReadableByPage(page: Page): Promise<string[]> {
     }
     return found;
   }, JWT_PATTERN.source);
+  return [...elsewhere, ...inIndexedDb];
 }
 
 test.describe('the token never reaches the page', () => {
@@ -138,14 +128,7 @@ test.describe('the token never reaches the page', () => {
 
   test('a message the protocol does not know gets bad_request and changes nothing', async ({ page }) => {
     await signIn(page);
-    const reply = await page.evaluate(
-      () =>
-        new Promise((resolve) => {
-          const channel = new MessageChannel();
-          channel.port1.onmessage = (event) => resolve(event.data);
-          navigator.serviceWorker.controller?.postMessage({ type: 'get-token' }, [channel.port2]);
-        }),
-    );
+    const reply = await askWorker(page, { type: 'get-token' });
     expect(reply).toMatchObject({ ok: false, error: { code: 'bad_request' } });
     await page.reload();
     await expect(page.getByRole('heading', { name: /Test/ })).toBeVisible();

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Page } from '@playwright/test';
 import { expect, submitLogin, test } from './fixtures';
 import { startServer, type OwnServer } from './own-server';
 
@@ -12,6 +13,24 @@ function build(outDir: string, buildId: string): void {
     encoding: 'utf8',
   });
   if (result.status !== 0) throw new Error(`build ${buildId} failed:\n${result.stdout}\n${result.stderr}`);
+}
+
+/** The revision a build's sw.js precaches index.html under (its injected manifest). */
+function shellRevision(buildDir: string): string {
+  const revision = /\{"revision":"([0-9a-f]+)","url":"index\.html"\}/.exec(readFileSync(join(buildDir, 'sw.js'), 'utf8'))?.[1];
+  if (!revision) throw new Error(`no index.html entry in ${buildDir}/sw.js`);
+  return revision;
+}
+
+/** Follows every service-worker version of the page's origin through CDP: versionId to status. */
+async function watchWorkerVersions(page: Page): Promise<Map<string, string>> {
+  const versions = new Map<string, string>();
+  const cdp = await page.context().newCDPSession(page);
+  cdp.on('ServiceWorker.workerVersionUpdated', ({ versions: updated }) => {
+    for (const version of updated) versions.set(version.versionId, version.status);
+  });
+  await cdp.send('ServiceWorker.enable');
+  return versions;
 }
 
 let workspace: string;
@@ -39,6 +58,10 @@ test.describe('an update to the service worker', () => {
     await submitLogin(page);
     await expect(page.getByRole('heading', { name: /Welcome, Test/ })).toBeVisible();
     await expect(page.getByText('Build e2e-v1')).toBeVisible();
+    const versions = await watchWorkerVersions(page);
+    const liveVersions = (): [string, string][] => [...versions].filter(([, status]) => status !== 'redundant');
+    await expect.poll(liveVersions).toEqual([[expect.any(String), 'activated']]);
+    const [[v1Version]] = liveVersions() as [[string, string]];
     const refreshes = () => page.request.get(`${server.url}/__mock/stats`).then(async (response) => ((await response.json()) as { refreshes: number; logins: number }));
 
     // Deploy v2 and let the browser look for it, as it does on navigation or every 24 h.
@@ -60,6 +83,39 @@ test.describe('an update to the service worker', () => {
     expect(after.logins).toBe(1);
     // The new worker started with empty memory and refreshed through the cookie.
     expect(after.refreshes - before.refreshes).toBe(1);
-    expect(context.serviceWorkers().length).toBeGreaterThan(0);
+
+    // v2 took over completely: one new activated version, v1 retired, nothing installing or waiting.
+    await expect.poll(liveVersions).toEqual([[expect.not.stringMatching(`^${v1Version}$`), 'activated']]);
+    expect(versions.get(v1Version)).toBe('redundant');
+    await expect
+      .poll(() =>
+        page.evaluate(async () => {
+          const registration = await navigator.serviceWorker.getRegistration();
+          const controller = navigator.serviceWorker.controller;
+          return {
+            installing: registration?.installing?.state ?? null,
+            waiting: registration?.waiting?.state ?? null,
+            active: registration?.active?.state ?? null,
+            controlsPage: controller !== null && controller === registration?.active,
+          };
+        }),
+      )
+      .toEqual({ installing: null, waiting: null, active: 'activated', controlsPage: true });
+    // The one running worker is that active one, and its precache is v2's: v2's activation
+    // dropped v1's revision of the shell.
+    expect(shellRevision(join(workspace, 'v2'))).not.toBe(shellRevision(join(workspace, 'v1')));
+    await expect.poll(() => context.serviceWorkers().length).toBe(1);
+    const inWorker = await context.serviceWorkers()[0]?.evaluate(async () => {
+      const scope = self as unknown as { serviceWorker: ServiceWorker; registration: ServiceWorkerRegistration };
+      const revisions: string[] = [];
+      for (const name of await caches.keys()) {
+        for (const request of await (await caches.open(name)).keys()) {
+          const url = new URL(request.url);
+          if (url.pathname === '/index.html') revisions.push(url.searchParams.get('__WB_REVISION__') ?? '');
+        }
+      }
+      return { state: scope.serviceWorker.state, isActive: scope.registration.active === scope.serviceWorker, revisions };
+    });
+    expect(inWorker).toEqual({ state: 'activated', isActive: true, revisions: [shellRevision(join(workspace, 'v2'))] });
   });
 });

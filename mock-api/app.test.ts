@@ -345,15 +345,14 @@ describe('injected refresh faults', () => {
   it('holds a refresh while "hang" is set and answers it 503 when released', async () => {
     const t = await testApi();
     const { cookie } = await t.login();
-    await t.send('/__mock/faults', { method: 'POST', headers: JSON_HEADERS, body: '{"refresh":"hang"}' });
-    let settled = false;
-    const pending = t.refresh(cookie).then((response) => {
-      settled = true;
-      return response;
-    });
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(settled).toBe(false);
+    expect((await t.send('/__mock/faults', { method: 'POST', headers: JSON_HEADERS, body: '{"refresh":"hang"}' })).status).toBe(204);
+    const pending = t.refresh(cookie);
+    // A request sent after the refresh is answered first: the refresh is still held.
+    const first = await Promise.race([pending.then(() => 'refresh'), t.send('/__mock/stats').then((response) => `stats ${response.status}`)]);
+    expect(first).toBe('stats 200');
     await t.send('/__mock/reset', { method: 'POST' });
+    // 503 proves it was waiting inside the fault: reset also revoked every refresh token, so a
+    // refresh that had not reached the fault yet would get 400 invalid_grant instead.
     expect((await pending).status).toBe(503);
   });
 

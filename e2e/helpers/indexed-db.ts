@@ -1,0 +1,35 @@
+import type { Page } from '@playwright/test';
+
+/** One object store of the page's origin, with every key and value it holds, in key order. */
+export interface StoreDump {
+  database: string;
+  store: string;
+  keys: unknown[];
+  values: unknown[];
+}
+
+/** Reads every object store of every IndexedDB database the page's origin has. */
+export function dumpIndexedDb(page: Page): Promise<StoreDump[]> {
+  return page.evaluate(async () => {
+    const settle = <T>(request: IDBRequest<T>): Promise<T> =>
+      new Promise((resolve, reject) => {
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+    const dump: StoreDump[] = [];
+    for (const info of await indexedDB.databases()) {
+      if (!info.name) continue;
+      const db = await settle(indexedDB.open(info.name));
+      try {
+        for (const store of Array.from(db.objectStoreNames)) {
+          const objectStore = db.transaction(store, 'readonly').objectStore(store);
+          const [keys, values] = await Promise.all([settle(objectStore.getAllKeys()), settle(objectStore.getAll())]);
+          dump.push({ database: info.name, store, keys, values });
+        }
+      } finally {
+        db.close();
+      }
+    }
+    return dump;
+  });
+}
