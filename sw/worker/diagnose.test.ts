@@ -15,6 +15,8 @@ const config = resolveOptions(
 // no-cors reaches everything but down.test; credentialed CORS fails at id.test and strict.test
 // (strict.test refuses only the Authorization header).
 async function transport(request: Request): Promise<Response> {
+  // A browser's fetch refuses these outright.
+  if (request.mode === 'no-cors' && request.redirect !== 'follow') throw new TypeError('Request mode is "no-cors" but the redirect mode is not "follow"');
   const url = new URL(request.url);
   if (url.hostname === 'down.test') throw new TypeError('Failed to fetch');
   if (request.mode === 'cors' && url.hostname === 'id.test') throw new TypeError('Failed to fetch');

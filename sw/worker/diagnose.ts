@@ -8,7 +8,9 @@ type Transport = (request: Request) => Promise<Response>;
 
 async function reaches(transport: Transport, timeoutMs: number, init: RequestInit & { url: string }): Promise<true | string> {
   try {
-    await withTimeout(timeoutMs, (signal) => transport(new Request(init.url, { ...init, signal, cache: 'no-store', redirect: 'manual' })));
+    // Browsers allow no-cors only with redirect: 'follow'.
+    const redirect = init.mode === 'no-cors' ? 'follow' : 'manual';
+    await withTimeout(timeoutMs, (signal) => transport(new Request(init.url, { ...init, signal, cache: 'no-store', redirect })));
     return true;
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
