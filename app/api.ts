@@ -61,7 +61,12 @@ async function call<T>(path: string, init: RequestInit, validate: (value: unknow
     // The session may have ended elsewhere: let the worker tell us, and the router follow.
     if (response.status === 401) void refreshSession();
     const retryAfter = Number(response.headers.get('Retry-After') ?? Number.NaN);
-    throw new ApiError(response.status, code, MESSAGES[code] ?? `The request failed (${response.status}).`, Number.isFinite(retryAfter) ? retryAfter : undefined);
+    throw new ApiError(
+      response.status,
+      code,
+      MESSAGES[code] ?? `The request failed (${response.status}).`,
+      Number.isFinite(retryAfter) ? retryAfter : undefined,
+    );
   }
   if (!validate(body)) throw new ApiError(response.status, 'bad_response', 'The server sent an unexpected response.');
   return body;

@@ -10,7 +10,8 @@ export interface User {
 export function parseUser(value: unknown): User | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const { id, username, firstName, lastName } = value as Record<string, unknown>;
-  if (typeof id !== 'number' || typeof username !== 'string' || typeof firstName !== 'string' || typeof lastName !== 'string') return undefined;
+  if (typeof id !== 'number' || typeof username !== 'string' || typeof firstName !== 'string' || typeof lastName !== 'string')
+    return undefined;
   return { id, username, firstName, lastName };
 }
 

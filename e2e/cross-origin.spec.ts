@@ -82,7 +82,8 @@ test.describe('the library in front of a tutorial-shaped API on another origin',
   test('signs in, and the worker, not the page, sends the bearer to GET /users on the other origin', async ({ page, context }) => {
     const fromPage: (string | undefined)[] = [];
     context.on('request', (request) => {
-      if (request.url().startsWith(`${api.url}/users`) && request.serviceWorker() === null) fromPage.push(request.headers()['authorization']);
+      if (request.url().startsWith(`${api.url}/users`) && request.serviceWorker() === null)
+        fromPage.push(request.headers()['authorization']);
     });
     await signIn(page);
     const log = await apiLog(page);
@@ -101,7 +102,10 @@ test.describe('the library in front of a tutorial-shaped API on another origin',
     await signIn(page);
     await pastExpiry(page);
     const before = (await apiLog(page)).counters;
-    const statuses = await page.evaluate(async (url) => Promise.all(Array.from({ length: 12 }, async () => (await fetch(url)).status)), `${api.url}/users`);
+    const statuses = await page.evaluate(
+      async (url) => Promise.all(Array.from({ length: 12 }, async () => (await fetch(url)).status)),
+      `${api.url}/users`,
+    );
     expect(statuses).toEqual(Array.from({ length: 12 }, () => 200));
     const after = (await apiLog(page)).counters;
     expect(after.refresh - before.refresh).toBe(1);
@@ -140,7 +144,9 @@ test.describe('the library in front of a tutorial-shaped API on another origin',
     expect(log.counters.revoke).toBe(1);
     expect(log.requests.find((request) => request.path === '/users/revoke-token')?.authorization).toMatch(/^Bearer /);
     // The cookie the browser held is dead now, wherever it is presented.
-    const replay = await page.request.post(`${api.url}/users/refresh-token`, { headers: { Cookie: `refreshToken=${cookie?.value ?? ''}` } });
+    const replay = await page.request.post(`${api.url}/users/refresh-token`, {
+      headers: { Cookie: `refreshToken=${cookie?.value ?? ''}` },
+    });
     expect(replay.status()).toBe(400);
   });
 
@@ -165,11 +171,17 @@ test.describe('the library in front of a tutorial-shaped API on another origin',
     await expect(page.getByRole('status')).toHaveText('Protected by the service worker');
     const reply = (await askWorker(page, { type: 'diagnose' })) as { ok: boolean; checks: { what: string; ok: boolean }[] };
     expect(reply.ok).toBe(true);
-    expect(reply.checks.map((check) => check.what)).toEqual(['endpoints.login', 'endpoints.refresh', 'endpoints.logout', 'allowlist[0]', 'allowlist[1]']);
+    expect(reply.checks.map((check) => check.what)).toEqual([
+      'endpoints.login',
+      'endpoints.refresh',
+      'endpoints.logout',
+      'allowlist[0]',
+      'allowlist[1]',
+    ]);
     expect(reply.checks.every((check) => check.ok)).toBe(true);
   });
 
-  test.describe('when the worker\'s CSP does not allow the API', () => {
+  test.describe("when the worker's CSP does not allow the API", () => {
     // The browser reports each blocked fetch of the worker's: that is the subject here.
     test.use({ expectedProblems: [/Content Security Policy/] });
 
@@ -178,7 +190,7 @@ test.describe('the library in front of a tutorial-shaped API on another origin',
       const blocked = await startStaticSite({ root: workspace, headers: { 'Content-Security-Policy': csp("'self'") } });
       try {
         const lines: string[] = [];
-        page.on("console", (message) => lines.push(message.text()));
+        page.on('console', (message) => lines.push(message.text()));
         await page.goto(`${blocked.url}/`);
         await expect(page.getByRole('status')).toHaveText('Protected by the service worker');
         await page.getByLabel('Username').fill('test');
@@ -186,9 +198,14 @@ test.describe('the library in front of a tutorial-shaped API on another origin',
         await page.getByRole('button', { name: 'Sign in' }).click();
         await expect(page.getByRole('alert')).toContainText('could not be reached');
         await expect(page.getByRole('alert')).toContainText(`connect-src ${api.url}`);
-        await expect.poll(() => lines.find((line) => line.startsWith('[token-broker] login failed: network:'))).toContain('Access-Control-Allow-Credentials');
+        await expect
+          .poll(() => lines.find((line) => line.startsWith('[token-broker] login failed: network:')))
+          .toContain('Access-Control-Allow-Credentials');
         const reply = (await askWorker(page, { type: 'diagnose' })) as { checks: { what: string; ok: boolean; detail: string }[] };
-        expect(reply.checks.find((check) => check.what === 'endpoints.login')).toMatchObject({ ok: false, detail: expect.stringContaining('connect-src') });
+        expect(reply.checks.find((check) => check.what === 'endpoints.login')).toMatchObject({
+          ok: false,
+          detail: expect.stringContaining('connect-src'),
+        });
       } finally {
         await blocked.close();
       }

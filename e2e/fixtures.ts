@@ -106,7 +106,9 @@ export async function watchForLoginForm(page: Page): Promise<() => Promise<boole
 
 /** Clicks "Reload users" and resolves with the status the page got for /api/users. */
 export async function reloadUsers(page: Page): Promise<number> {
-  const answered = page.waitForResponse((response) => new URL(response.url()).pathname === '/api/users' && response.request().serviceWorker() === null);
+  const answered = page.waitForResponse(
+    (response) => new URL(response.url()).pathname === '/api/users' && response.request().serviceWorker() === null,
+  );
   await page.getByRole('button', { name: 'Reload users' }).click();
   return (await answered).status();
 }

@@ -1,5 +1,15 @@
 import type { Page } from '@playwright/test';
-import { countWorkerRequests, expect, reloadUsers, signIn, stopAllWorkers, submitLogin, test, waitForController, watchForLoginForm } from './fixtures';
+import {
+  countWorkerRequests,
+  expect,
+  reloadUsers,
+  signIn,
+  stopAllWorkers,
+  submitLogin,
+  test,
+  waitForController,
+  watchForLoginForm,
+} from './fixtures';
 import { askWorker } from './helpers/ask-worker';
 import { withPersistentProfile } from './helpers/persistent-profile';
 import { ACCESS_TTL_SECONDS, baseUrl } from './server-env';
@@ -117,7 +127,7 @@ test.describe('a client clock that is off', () => {
       const seconds = ACCESS_TTL_SECONDS * 3;
       const statuses = await page.evaluate(async (ms) => {
         const seen: number[] = [];
-        for (const end = performance.now() + ms; performance.now() < end; ) {
+        for (const end = performance.now() + ms; performance.now() < end;) {
           seen.push((await fetch('/api/users')).status);
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
@@ -214,7 +224,11 @@ test.describe('offline', () => {
 });
 
 test.describe('a token endpoint that hangs', () => {
-  test('is cut off by the timeout: the request gets 503 auth_unavailable once and the UI says it is reconnecting', async ({ page, mock, request }) => {
+  test('is cut off by the timeout: the request gets 503 auth_unavailable once and the UI says it is reconnecting', async ({
+    page,
+    mock,
+    request,
+  }) => {
     test.slow(); // waits out the 10 s refresh timeout
     await signIn(page);
     await expect(usersList(page)).toHaveCount(2);

@@ -10,7 +10,12 @@ const REPO = resolve(import.meta.dirname, '..');
 const TSC = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
 
 const run = (command: string, args: string[], cwd: string): string =>
-  execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' } });
+  execFileSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' },
+  });
 
 const WORKER = `/// <reference lib="webworker" />
 import { BrokerError, cookieSession, createTokenBroker, jsonApi, type Session } from 'sw-token-broker/worker';
@@ -37,7 +42,19 @@ export { protection, login, request, BrokerError };
 `;
 
 const tsconfig = (lib: string[], file: string): string =>
-  JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib, types: [], skipLibCheck: false }, files: [file] });
+  JSON.stringify({
+    compilerOptions: {
+      strict: true,
+      noEmit: true,
+      module: 'nodenext',
+      moduleResolution: 'nodenext',
+      target: 'es2022',
+      lib,
+      types: [],
+      skipLibCheck: false,
+    },
+    files: [file],
+  });
 
 test.describe('the npm package', () => {
   let workspace: string;
@@ -48,15 +65,38 @@ test.describe('the npm package', () => {
 
   test('packs only the library, installs in a fresh project, type-checks and imports', async () => {
     test.slow(); // npm pack builds the library; npm install works from the local cache where it can
-    const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', workspace], REPO)) as { filename: string; files: { path: string }[] }[];
+    const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', workspace], REPO)) as {
+      filename: string;
+      files: { path: string }[];
+    }[];
     const files = packed?.files.map((file) => file.path) ?? [];
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'lib/worker/index.js', 'lib/worker/index.d.ts', 'lib/client/index.js', 'lib/client/index.d.ts', 'lib/protocol.js', 'lib/protocol.d.ts']));
-    const stray = files.filter((path) => !/^(package\.json|README\.md|SECURITY\.md|lib\/.+\.(js|d\.ts|js\.map))$/.test(path) || /test|fake/.test(path));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'package.json',
+        'lib/worker/index.js',
+        'lib/worker/index.d.ts',
+        'lib/client/index.js',
+        'lib/client/index.d.ts',
+        'lib/protocol.js',
+        'lib/protocol.d.ts',
+      ]),
+    );
+    const stray = files.filter(
+      (path) => !/^(package\.json|README\.md|SECURITY\.md|lib\/.+\.(js|d\.ts|js\.map))$/.test(path) || /test|fake/.test(path),
+    );
     expect(stray).toEqual([]);
 
     const project = join(workspace, 'consumer');
     run('mkdir', ['-p', project], workspace);
-    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module', dependencies: { 'sw-token-broker': `file:${join(workspace, packed?.filename ?? '')}` } }));
+    writeFileSync(
+      join(project, 'package.json'),
+      JSON.stringify({
+        name: 'consumer',
+        private: true,
+        type: 'module',
+        dependencies: { 'sw-token-broker': `file:${join(workspace, packed?.filename ?? '')}` },
+      }),
+    );
     run('npm', ['install', '--prefer-offline', '--no-package-lock'], project);
 
     writeFileSync(join(project, 'worker.ts'), WORKER);
@@ -86,6 +126,12 @@ test.describe('the npm package', () => {
       ],
       project,
     );
-    expect(JSON.parse(imported)).toEqual({ worker: 'function', client: 'function', same: true, kind: 'api', deep: 'ERR_PACKAGE_PATH_NOT_EXPORTED' });
+    expect(JSON.parse(imported)).toEqual({
+      worker: 'function',
+      client: 'function',
+      same: true,
+      kind: 'api',
+      deep: 'ERR_PACKAGE_PATH_NOT_EXPORTED',
+    });
   });
 });

@@ -16,7 +16,13 @@ test.describe('the installable app', () => {
     const response = await request.get(href ?? '');
     expect(response.headers()['content-type']).toContain('application/manifest+json');
     const manifest = (await response.json()) as Record<string, unknown> & { icons: ManifestIcon[] };
-    expect(manifest).toMatchObject({ name: expect.any(String), short_name: expect.any(String), start_url: '/', display: 'standalone', theme_color: expect.any(String) });
+    expect(manifest).toMatchObject({
+      name: expect.any(String),
+      short_name: expect.any(String),
+      start_url: '/',
+      display: 'standalone',
+      theme_color: expect.any(String),
+    });
     const sizes = manifest.icons.map((icon) => `${icon.sizes} ${icon.purpose ?? 'any'}`);
     expect(sizes).toEqual(expect.arrayContaining(['192x192 any', '512x512 any', '512x512 maskable']));
     for (const icon of manifest.icons) {
@@ -34,7 +40,11 @@ test.describe('the installable app', () => {
       await waitForController(page);
       const cdp = await context.newCDPSession(page);
       await expect
-        .poll(async () => ((await cdp.send('Page.getInstallabilityErrors')) as { installabilityErrors: { errorId: string }[] }).installabilityErrors.map((error) => error.errorId))
+        .poll(async () =>
+          ((await cdp.send('Page.getInstallabilityErrors')) as { installabilityErrors: { errorId: string }[] }).installabilityErrors.map(
+            (error) => error.errorId,
+          ),
+        )
         .toEqual([]);
     });
   });

@@ -77,15 +77,17 @@ test.describe('content security policy and headers', () => {
     test.use({ expectedProblems: [/CSP: .*inline script/] });
 
     test('an inline script is blocked (the CSP is enforced, not just sent)', async ({ page }) => {
-    await page.goto('/login');
-    const ran = await page.evaluate(async () => {
-      const violation = new Promise<string>((resolve) => document.addEventListener('securitypolicyviolation', (event) => resolve(event.violatedDirective), { once: true }));
-      const script = document.createElement('script');
-      script.textContent = 'window.inlineRan = true';
-      document.body.append(script);
-      return { ran: (window as unknown as { inlineRan?: boolean }).inlineRan === true, directive: await violation };
-    });
-    expect(ran).toEqual({ ran: false, directive: expect.stringContaining('script-src') });
+      await page.goto('/login');
+      const ran = await page.evaluate(async () => {
+        const violation = new Promise<string>((resolve) =>
+          document.addEventListener('securitypolicyviolation', (event) => resolve(event.violatedDirective), { once: true }),
+        );
+        const script = document.createElement('script');
+        script.textContent = 'window.inlineRan = true';
+        document.body.append(script);
+        return { ran: (window as unknown as { inlineRan?: boolean }).inlineRan === true, directive: await violation };
+      });
+      expect(ran).toEqual({ ran: false, directive: expect.stringContaining('script-src') });
     });
   });
 
@@ -167,7 +169,9 @@ test.describe('a page that unregisters the worker', () => {
     const pageApiCalls: Promise<{ url: string; fromServiceWorker: boolean | undefined }>[] = [];
     context.on('request', (request) => {
       if (!request.serviceWorker() && new URL(request.url()).pathname.startsWith('/api/')) {
-        pageApiCalls.push(request.response().then((response) => ({ url: request.url(), fromServiceWorker: response?.fromServiceWorker() })));
+        pageApiCalls.push(
+          request.response().then((response) => ({ url: request.url(), fromServiceWorker: response?.fromServiceWorker() })),
+        );
       }
     });
     expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.unregister())).toBe(true);

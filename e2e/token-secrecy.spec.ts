@@ -52,7 +52,11 @@ test.describe('the token never reaches the page', () => {
     const before = await mock.stats();
     const replies = await page.evaluate(async () => {
       const refresh = await fetch('/auth/refresh', { method: 'POST' });
-      const login = await fetch('/auth/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"username":"test","password":"test"}' });
+      const login = await fetch('/auth/login', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: '{"username":"test","password":"test"}',
+      });
       return [
         { status: refresh.status, body: (await refresh.json()) as unknown },
         { status: login.status, body: (await login.json()) as unknown },

@@ -8,10 +8,14 @@ import { startServer, type OwnServer } from './own-server';
 
 /** Builds the app into `outDir`, labelled `buildId`: a different build, so a different sw.js. */
 function build(outDir: string, buildId: string): void {
-  const result = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error'], {
-    env: { ...process.env, VITE_BUILD_ID: buildId },
-    encoding: 'utf8',
-  });
+  const result = spawnSync(
+    process.execPath,
+    ['node_modules/vite/bin/vite.js', 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error'],
+    {
+      env: { ...process.env, VITE_BUILD_ID: buildId },
+      encoding: 'utf8',
+    },
+  );
   if (result.status !== 0) throw new Error(`build ${buildId} failed:\n${result.stdout}\n${result.stderr}`);
 }
 
@@ -62,7 +66,10 @@ test.describe('an update to the service worker', () => {
     const liveVersions = (): [string, string][] => [...versions].filter(([, status]) => status !== 'redundant');
     await expect.poll(liveVersions).toEqual([[expect.any(String), 'activated']]);
     const [[v1Version]] = liveVersions() as [[string, string]];
-    const refreshes = () => page.request.get(`${server.url}/__mock/stats`).then(async (response) => ((await response.json()) as { refreshes: number; logins: number }));
+    const refreshes = () =>
+      page.request
+        .get(`${server.url}/__mock/stats`)
+        .then(async (response) => (await response.json()) as { refreshes: number; logins: number });
 
     // Deploy v2 and let the browser look for it, as it does on navigation or every 24 h.
     rmSync(live, { recursive: true, force: true });

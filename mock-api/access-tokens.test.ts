@@ -31,13 +31,29 @@ describe('createAccessTokens', () => {
     const tokens = await service();
     const token = await tokens.issue('1');
     const [header] = token.split('.');
-    expect(JSON.parse(Buffer.from(header ?? '', 'base64url').toString())).toMatchObject({ alg: 'ES256', typ: 'at+jwt', kid: expect.any(String) });
-    expect(await tokens.verify(token)).toMatchObject({ iss: ISSUER, aud: AUDIENCE, sub: '1', iat: NOW / 1000, exp: NOW / 1000 + 300, jti: expect.any(String) });
+    expect(JSON.parse(Buffer.from(header ?? '', 'base64url').toString())).toMatchObject({
+      alg: 'ES256',
+      typ: 'at+jwt',
+      kid: expect.any(String),
+    });
+    expect(await tokens.verify(token)).toMatchObject({
+      iss: ISSUER,
+      aud: AUDIENCE,
+      sub: '1',
+      iat: NOW / 1000,
+      exp: NOW / 1000 + 300,
+      jti: expect.any(String),
+    });
   });
 
   it('refuses alg none', async () => {
     const tokens = await service();
-    const unsecured = new UnsecuredJWT({ sub: '1', jti: 'x' }).setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt().setExpirationTime('5m').encode();
+    const unsecured = new UnsecuredJWT({ sub: '1', jti: 'x' })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .encode();
     expect(await tokens.verify(unsecured)).toBeUndefined();
   });
 
@@ -46,7 +62,9 @@ describe('createAccessTokens', () => {
     const [header, payload, signature] = (await tokens.issue('1')).split('.') as [string, string, string];
     const flipped = signature.slice(0, 10) + (signature[10] === 'A' ? 'B' : 'A') + signature.slice(11);
     expect(await tokens.verify(`${header}.${payload}.${flipped}`)).toBeUndefined();
-    const otherPayload = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), sub: '2' })).toString('base64url');
+    const otherPayload = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), sub: '2' })).toString(
+      'base64url',
+    );
     expect(await tokens.verify(`${header}.${otherPayload}.${signature}`)).toBeUndefined();
   });
 

@@ -7,7 +7,11 @@ const bearer = (token: string): Record<string, string> => ({ Authorization: `Bea
 describe('POST /auth/login', () => {
   it('answers 200 with a bearer token, its lifetime and the user, and sets the refresh cookie', async () => {
     const t = await testApi({ accessTtl: 60 });
-    const response = await t.send('/auth/login', { method: 'POST', headers: JSON_HEADERS, body: '{"username":"ada","password":"lovelace"}' });
+    const response = await t.send('/auth/login', {
+      method: 'POST',
+      headers: JSON_HEADERS,
+      body: '{"username":"ada","password":"lovelace"}',
+    });
     expect(response.status).toBe(200);
     const body = (await response.json()) as Record<string, unknown>;
     expect(body).toEqual({
@@ -28,7 +32,11 @@ describe('POST /auth/login', () => {
 
   it('marks the cookie Secure on an https origin', async () => {
     const t = await testApi();
-    const response = await t.send('/auth/login', { method: 'POST', headers: JSON_HEADERS, body: '{"username":"test","password":"test"}' }, 'https://app.example');
+    const response = await t.send(
+      '/auth/login',
+      { method: 'POST', headers: JSON_HEADERS, body: '{"username":"test","password":"test"}' },
+      'https://app.example',
+    );
     expect(response.headers.getSetCookie()[0]).toContain('; Secure');
   });
 
@@ -63,7 +71,11 @@ describe('POST /auth/login', () => {
 
   it('answers 415 to a body that is not JSON', async () => {
     const t = await testApi();
-    const response = await t.send('/auth/login', { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'username=test&password=test' });
+    const response = await t.send('/auth/login', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'username=test&password=test',
+    });
     expect(response.status).toBe(415);
     expect(await response.json()).toMatchObject({ error: 'unsupported_media_type' });
   });
@@ -103,7 +115,11 @@ describe('POST /auth/login', () => {
     for (const username of ['a', 'b']) {
       await t.send('/auth/login', { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ username, password: 'x' }) });
     }
-    const limited = await t.send('/auth/login', { method: 'POST', headers: JSON_HEADERS, body: '{"username":"ada","password":"lovelace"}' });
+    const limited = await t.send('/auth/login', {
+      method: 'POST',
+      headers: JSON_HEADERS,
+      body: '{"username":"ada","password":"lovelace"}',
+    });
     expect(limited.status).toBe(429);
   });
 
@@ -214,14 +230,25 @@ describe('the API', () => {
     const t = await testApi();
     const test = await t.login('test', 'test');
     const ada = await t.login('ada', 'lovelace');
-    expect(await (await t.send('/api/me', { headers: bearer(test.accessToken) })).json()).toEqual({ id: 1, username: 'test', firstName: 'Test', lastName: 'User' });
+    expect(await (await t.send('/api/me', { headers: bearer(test.accessToken) })).json()).toEqual({
+      id: 1,
+      username: 'test',
+      firstName: 'Test',
+      lastName: 'User',
+    });
     const users = (await (await t.send('/api/users', { headers: bearer(test.accessToken) })).json()) as unknown[];
     expect(users).toHaveLength(2);
 
-    const created = await t.send('/api/todos', { method: 'POST', headers: { ...bearer(test.accessToken), ...JSON_HEADERS }, body: '{"title":"milk"}' });
+    const created = await t.send('/api/todos', {
+      method: 'POST',
+      headers: { ...bearer(test.accessToken), ...JSON_HEADERS },
+      body: '{"title":"milk"}',
+    });
     expect(created.status).toBe(201);
     expect(await created.json()).toEqual({ id: expect.any(Number), title: 'milk', done: false });
-    expect(await (await t.send('/api/todos', { headers: bearer(test.accessToken) })).json()).toEqual([expect.objectContaining({ title: 'milk' })]);
+    expect(await (await t.send('/api/todos', { headers: bearer(test.accessToken) })).json()).toEqual([
+      expect.objectContaining({ title: 'milk' }),
+    ]);
     expect(await (await t.send('/api/todos', { headers: bearer(ada.accessToken) })).json()).toEqual([]);
   });
 
@@ -284,7 +311,11 @@ describe('the API', () => {
 
   it('never sends CORS grants', async () => {
     const t = await testApi();
-    const response = await t.send('/auth/login', { method: 'POST', headers: { ...JSON_HEADERS, Origin: 'https://evil.example' }, body: '{"username":"test","password":"test"}' });
+    const response = await t.send('/auth/login', {
+      method: 'POST',
+      headers: { ...JSON_HEADERS, Origin: 'https://evil.example' },
+      body: '{"username":"test","password":"test"}',
+    });
     expect([...response.headers.keys()].filter((name) => name.startsWith('access-control-'))).toEqual([]);
   });
 });
@@ -292,7 +323,11 @@ describe('the API', () => {
 describe('/__mock controls', () => {
   it('do not exist unless enabled', async () => {
     const t = await testApi({ controls: false });
-    for (const [path, method] of [['/__mock/stats', 'GET'], ['/__mock/reset', 'POST'], ['/__mock/rotate-keys', 'POST']] as const) {
+    for (const [path, method] of [
+      ['/__mock/stats', 'GET'],
+      ['/__mock/reset', 'POST'],
+      ['/__mock/rotate-keys', 'POST'],
+    ] as const) {
       expect((await t.send(path, { method })).status).toBe(404);
     }
   });
@@ -315,7 +350,11 @@ describe('/__mock controls', () => {
 describe('keeping the user signed in', () => {
   it('sets a session cookie, also on rotation, when remember is false', async () => {
     const t = await testApi();
-    const response = await t.send('/auth/login', { method: 'POST', headers: JSON_HEADERS, body: '{"username":"test","password":"test","remember":false}' });
+    const response = await t.send('/auth/login', {
+      method: 'POST',
+      headers: JSON_HEADERS,
+      body: '{"username":"test","password":"test","remember":false}',
+    });
     expect(response.headers.getSetCookie()[0]).not.toContain('Max-Age');
     const rotated = await t.refresh(cookieOf(response));
     expect(rotated.status).toBe(200);
@@ -324,7 +363,11 @@ describe('keeping the user signed in', () => {
 
   it('refuses a remember that is not a boolean', async () => {
     const t = await testApi();
-    const response = await t.send('/auth/login', { method: 'POST', headers: JSON_HEADERS, body: '{"username":"test","password":"test","remember":"yes"}' });
+    const response = await t.send('/auth/login', {
+      method: 'POST',
+      headers: JSON_HEADERS,
+      body: '{"username":"test","password":"test","remember":"yes"}',
+    });
     expect(response.status).toBe(400);
   });
 });
@@ -333,7 +376,8 @@ describe('injected refresh faults', () => {
   it('answers 503 while the refresh endpoint is "unavailable", and works again once cleared', async () => {
     const t = await testApi();
     const { cookie } = await t.login();
-    const set = (refresh: string | null): Promise<Response> => t.send('/__mock/faults', { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ refresh }) });
+    const set = (refresh: string | null): Promise<Response> =>
+      t.send('/__mock/faults', { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ refresh }) });
     expect((await set('unavailable')).status).toBe(204);
     const failed = await t.refresh(cookie);
     expect(failed.status).toBe(503);
@@ -348,7 +392,10 @@ describe('injected refresh faults', () => {
     expect((await t.send('/__mock/faults', { method: 'POST', headers: JSON_HEADERS, body: '{"refresh":"hang"}' })).status).toBe(204);
     const pending = t.refresh(cookie);
     // A request sent after the refresh is answered first: the refresh is still held.
-    const first = await Promise.race([pending.then(() => 'refresh'), t.send('/__mock/stats').then((response) => `stats ${response.status}`)]);
+    const first = await Promise.race([
+      pending.then(() => 'refresh'),
+      t.send('/__mock/stats').then((response) => `stats ${response.status}`),
+    ]);
     expect(first).toBe('stats 200');
     await t.send('/__mock/reset', { method: 'POST' });
     // 503 proves it was waiting inside the fault: reset also revoked every refresh token, so a

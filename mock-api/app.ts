@@ -38,11 +38,9 @@ function isSecure(request: Request): boolean {
 
 async function grant(services: Services, user: User, refresh: IssuedRefreshToken, secure: boolean): Promise<Response> {
   const accessToken = await services.accessTokens.issue(String(user.id));
-  return json(
-    { access_token: accessToken, token_type: 'Bearer', expires_in: services.config.accessTtl, user },
-    200,
-    { 'Set-Cookie': refreshCookie(refresh.token, refresh.persistent ? refresh.maxAge : undefined, secure) },
-  );
+  return json({ access_token: accessToken, token_type: 'Bearer', expires_in: services.config.accessTtl, user }, 200, {
+    'Set-Cookie': refreshCookie(refresh.token, refresh.persistent ? refresh.maxAge : undefined, secure),
+  });
 }
 
 const login: Handler = async (request, services, clientAddress) => {
@@ -50,7 +48,14 @@ const login: Handler = async (request, services, clientAddress) => {
   const username = body?.username;
   const password = body?.password;
   const remember = body?.remember ?? true;
-  if (typeof username !== 'string' || username === '' || username.length > MAX_USERNAME || typeof password !== 'string' || password === '' || password.length > MAX_PASSWORD) {
+  if (
+    typeof username !== 'string' ||
+    username === '' ||
+    username.length > MAX_USERNAME ||
+    typeof password !== 'string' ||
+    password === '' ||
+    password.length > MAX_PASSWORD
+  ) {
     throw new HttpError(400, 'invalid_request', 'username and password must be non-empty strings.');
   }
   if (typeof remember !== 'boolean') throw new HttpError(400, 'invalid_request', 'remember must be a boolean.');
@@ -77,7 +82,9 @@ const refresh: Handler = async (request, services) => {
     services.stats.refreshFailures += 1;
     if (result && !result.ok && result.reason === 'reused') services.stats.reuseDetected += 1;
     // RFC 6749 5.2: a refresh token that is missing, unknown, expired, revoked or reused is invalid_grant.
-    throw new HttpError(400, 'invalid_grant', 'The refresh token is not valid; sign in again.', { 'Set-Cookie': clearedRefreshCookie(secure) });
+    throw new HttpError(400, 'invalid_grant', 'The refresh token is not valid; sign in again.', {
+      'Set-Cookie': clearedRefreshCookie(secure),
+    });
   }
   services.stats.refreshes += 1;
   return grant(services, user, result, secure);
@@ -123,7 +130,9 @@ const authRoutes: Record<string, Record<string, Handler>> = {
   '/api/users': { GET: api(async (_, services) => json(services.users.all())) },
   '/api/todos': {
     GET: api(async (_, services, user) => json(services.todos.list(user.id))),
-    POST: api(async (request, services, user) => json(services.todos.add(user.id, await readJsonObject(request, services.config.maxBodyBytes)), 201)),
+    POST: api(async (request, services, user) =>
+      json(services.todos.add(user.id, await readJsonObject(request, services.config.maxBodyBytes)), 201),
+    ),
   },
   '/.well-known/jwks.json': { GET: async (_, services) => json(services.accessTokens.jwks()) },
 };
@@ -157,7 +166,8 @@ const controlRoutes: Record<string, Record<string, Handler>> = {
 
 /** Builds the mock API: its keys, the demo users and empty state. */
 export async function createMockApi(config: MockApiConfig): Promise<MockApi> {
-  const limiter = (limit: number): FailureLimiter => new FailureLimiter({ limit, windowSeconds: config.rateLimit.windowSeconds, now: config.now });
+  const limiter = (limit: number): FailureLimiter =>
+    new FailureLimiter({ limit, windowSeconds: config.rateLimit.windowSeconds, now: config.now });
   const services: Services = {
     config,
     users: await Users.create(config.pbkdf2Iterations),

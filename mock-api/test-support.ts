@@ -34,7 +34,11 @@ export async function testApi(overrides: Partial<MockApiConfig> = {}): Promise<T
     clock,
     send,
     async login(username = 'test', password = 'test') {
-      const response = await send('/auth/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username, password }) });
+      const response = await send('/auth/login', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ username, password }),
+      });
       if (response.status !== 200) throw new Error(`login answered ${response.status}`);
       const body = (await response.json()) as Record<string, unknown>;
       return { accessToken: String(body.access_token), cookie: cookieOf(response), body };

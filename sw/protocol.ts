@@ -45,9 +45,7 @@ export interface DiagnosticCheck {
 
 /** The reply to every request. */
 export type BrokerReply<User = UserRecord> =
-  | { ok: true; session: Session<User> }
-  | { ok: true; checks: DiagnosticCheck[] }
-  | { ok: false; error: BrokerErrorBody };
+  { ok: true; session: Session<User> } | { ok: true; checks: DiagnosticCheck[] } | { ok: false; error: BrokerErrorBody };
 
 /** Posted by the service worker to every window client whenever the session changes. */
 export interface SessionChangedMessage<User = UserRecord> {
@@ -135,7 +133,9 @@ export function parseSession<User>(value: unknown, parseUser: UserParser<User>):
   if (user === undefined) return undefined;
   const expiresAt = value.accessExpiresAt;
   if (expiresAt === undefined) return { status: 'signed-in', user };
-  return typeof expiresAt === 'number' && Number.isFinite(expiresAt) ? { status: 'signed-in', user, accessExpiresAt: expiresAt } : undefined;
+  return typeof expiresAt === 'number' && Number.isFinite(expiresAt)
+    ? { status: 'signed-in', user, accessExpiresAt: expiresAt }
+    : undefined;
 }
 
 /** Reads a session-changed notice out of a message from the service worker (pages validate too). */
@@ -156,7 +156,13 @@ function isErrorBody(value: unknown): value is BrokerErrorBody {
 }
 
 function isDiagnosticCheck(value: unknown): value is DiagnosticCheck {
-  return isPlainObject(value) && typeof value.what === 'string' && typeof value.url === 'string' && typeof value.ok === 'boolean' && typeof value.detail === 'string';
+  return (
+    isPlainObject(value) &&
+    typeof value.what === 'string' &&
+    typeof value.url === 'string' &&
+    typeof value.ok === 'boolean' &&
+    typeof value.detail === 'string'
+  );
 }
 
 /** Reads a reply from the service worker, or says it is malformed (undefined). */
@@ -164,7 +170,8 @@ export function parseBrokerReply<User>(value: unknown, parseUser: UserParser<Use
   if (!isPlainObject(value)) return undefined;
   if (value.ok === false) return isErrorBody(value.error) ? { ok: false, error: value.error } : undefined;
   if (value.ok !== true) return undefined;
-  if ('checks' in value) return Array.isArray(value.checks) && value.checks.every(isDiagnosticCheck) ? { ok: true, checks: value.checks } : undefined;
+  if ('checks' in value)
+    return Array.isArray(value.checks) && value.checks.every(isDiagnosticCheck) ? { ok: true, checks: value.checks } : undefined;
   const session = parseSession(value.session, parseUser);
   return session && { ok: true, session };
 }

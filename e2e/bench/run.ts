@@ -50,7 +50,11 @@ async function tokenPage(context: BrowserContext, origin: Origin, worker?: strin
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
   }
   const token = await page.evaluate(async () => {
-    const response = await fetch('/auth/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"username":"test","password":"test"}' });
+    const response = await fetch('/auth/login', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"username":"test","password":"test"}',
+    });
     return ((await response.json()) as { access_token: string }).access_token;
   });
   return { page, token };
@@ -81,7 +85,9 @@ function concurrent(page: Page, count: number, authorization?: string): Promise<
     async ({ count, authorization }) => {
       const init: RequestInit = authorization ? { headers: { Authorization: authorization } } : {};
       const start = performance.now();
-      const responses = await Promise.all(Array.from({ length: count }, () => fetch('/api/me', init).then(async (r) => (await r.arrayBuffer(), r.status))));
+      const responses = await Promise.all(
+        Array.from({ length: count }, () => fetch('/api/me', init).then(async (r) => (await r.arrayBuffer(), r.status))),
+      );
       if (responses.some((status) => status !== 200)) throw new Error('a request failed');
       return performance.now() - start;
     },
@@ -90,7 +96,12 @@ function concurrent(page: Page, count: number, authorization?: string): Promise<
 }
 
 function sizes(): { file: string; raw: number; gzip: number }[] {
-  const files = ['sw.js', ...readdirSync(join(DIST, 'assets')).filter((name) => name.endsWith('.js')).map((name) => `assets/${name}`)];
+  const files = [
+    'sw.js',
+    ...readdirSync(join(DIST, 'assets'))
+      .filter((name) => name.endsWith('.js'))
+      .map((name) => `assets/${name}`),
+  ];
   return files.map((file) => {
     const bytes = readFileSync(join(DIST, file));
     return { file, raw: statSync(join(DIST, file)).size, gzip: gzipSync(bytes, { level: 9 }).length };
@@ -125,7 +136,14 @@ async function main(): Promise<void> {
       const order = (['a', 'b', 'c'] as const).map((_, i, all) => all[(i + round + 3) % 3] as 'a' | 'b' | 'c');
       for (const key of order) {
         const times = await variants[key]();
-        const wall = key === 'c' ? await concurrent(broker, CONCURRENT) : await concurrent(key === 'a' ? plain.page : passthrough.page, CONCURRENT, `Bearer ${(key === 'a' ? plain : passthrough).token}`);
+        const wall =
+          key === 'c'
+            ? await concurrent(broker, CONCURRENT)
+            : await concurrent(
+                key === 'a' ? plain.page : passthrough.page,
+                CONCURRENT,
+                `Bearer ${(key === 'a' ? plain : passthrough).token}`,
+              );
         if (round >= 0) {
           seq[key].push(...times);
           conc[key].push(wall);
@@ -147,7 +165,11 @@ async function main(): Promise<void> {
     let before = await stats(servers.shortApp);
     const brokerWall = await concurrent(shortBroker, CONCURRENT);
     let after = await stats(servers.shortApp);
-    const brokerStorm = { refreshCalls: after.refreshes + after.refreshFailures - before.refreshes - before.refreshFailures, failed: 0, wallMs: brokerWall };
+    const brokerStorm = {
+      refreshCalls: after.refreshes + after.refreshFailures - before.refreshes - before.refreshFailures,
+      failed: 0,
+      wallMs: brokerWall,
+    };
 
     const naive = await tokenPage(stormContext, servers.shortPlain);
     // The server accepts a token until 5 s (its clock tolerance) past exp: wait that out too.
@@ -176,7 +198,11 @@ async function main(): Promise<void> {
     after = await stats(servers.shortPlain);
     results.storm = {
       broker: brokerStorm,
-      naive: { refreshCalls: after.refreshes + after.refreshFailures - before.refreshes - before.refreshFailures, reuseDetected: after.reuseDetected - before.reuseDetected, ...naiveResult },
+      naive: {
+        refreshCalls: after.refreshes + after.refreshFailures - before.refreshes - before.refreshFailures,
+        reuseDetected: after.reuseDetected - before.reuseDetected,
+        ...naiveResult,
+      },
     };
     await stormContext.close();
 
@@ -249,7 +275,11 @@ async function main(): Promise<void> {
               try {
                 const response =
                   kind === 0
-                    ? await fetch('/api/todos', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ title: `soak ${index}-${i}` }) })
+                    ? await fetch('/api/todos', {
+                        method: 'POST',
+                        headers: { 'Content-Type': 'application/json' },
+                        body: JSON.stringify({ title: `soak ${index}-${i}` }),
+                      })
                     : await fetch(kind === 1 ? '/api/todos' : '/api/users');
                 await response.arrayBuffer();
                 if (!response.ok) unexpected.push(String(response.status));
@@ -286,14 +316,30 @@ async function main(): Promise<void> {
 
 function print(results: Record<string, unknown>): void {
   const r = results as {
-    overhead: Record<'sequential' | 'concurrent100', Record<'a' | 'b' | 'c', { p50: number; p95: number; n: number }> & { ratios: Record<string, number> }>;
-    storm: { broker: { refreshCalls: number; failed: number; wallMs: number }; naive: { refreshCalls: number; failed: number; wallMs: number; reuseDetected: number } };
+    overhead: Record<
+      'sequential' | 'concurrent100',
+      Record<'a' | 'b' | 'c', { p50: number; p95: number; n: number }> & { ratios: Record<string, number> }
+    >;
+    storm: {
+      broker: { refreshCalls: number; failed: number; wallMs: number };
+      naive: { refreshCalls: number; failed: number; wallMs: number; reuseDetected: number };
+    };
     coldStart: Record<'warm' | 'cold' | 'workerBootUntilRefreshStarts' | 'refresh', { p50: number; p95: number }> & { ratio: number };
     sizes: { file: string; raw: number; gzip: number }[];
-    soak: { seconds: number; workerStops: number; requests: number; unexpected: string[]; refreshCalls: number; refreshFailures: number; logins: number };
+    soak: {
+      seconds: number;
+      workerStops: number;
+      requests: number;
+      unexpected: string[];
+      refreshCalls: number;
+      refreshFailures: number;
+      logins: number;
+    };
   };
   const lines: string[] = [];
-  lines.push(`Benchmark ${String(results.date)} | Chromium ${String(results.chromium)} | Node ${String(results.node)} | ${String(results.cpus)} CPUs`);
+  lines.push(
+    `Benchmark ${String(results.date)} | Chromium ${String(results.chromium)} | Node ${String(results.node)} | ${String(results.cpus)} CPUs`,
+  );
   lines.push('');
   lines.push('Per-request overhead, GET /api/me (a: no worker, b: pass-through worker, c: broker)');
   lines.push('| mode | a p50 / p95 ms | b p50 / p95 ms | c p50 / p95 ms | b/a | c/a | c/b |');
@@ -309,17 +355,26 @@ function print(results: Record<string, unknown>): void {
   lines.push('| client | refresh calls | failed requests | all answered in ms |');
   lines.push('| --- | --- | --- | --- |');
   lines.push(`| broker (single-flight) | ${r.storm.broker.refreshCalls} | ${r.storm.broker.failed} | ${fixed(r.storm.broker.wallMs, 1)} |`);
-  lines.push(`| naive page interceptor | ${r.storm.naive.refreshCalls} | ${r.storm.naive.failed} (reuse detected ${r.storm.naive.reuseDetected}) | ${fixed(r.storm.naive.wallMs, 1)} |`);
+  lines.push(
+    `| naive page interceptor | ${r.storm.naive.refreshCalls} | ${r.storm.naive.failed} (reuse detected ${r.storm.naive.reuseDetected}) | ${fixed(r.storm.naive.wallMs, 1)} |`,
+  );
   lines.push('');
   const c = r.coldStart;
-  lines.push(`Cold start after ServiceWorker.stopAllWorkers: first response p50 ${fixed(c.cold.p50, 1)} ms (p95 ${fixed(c.cold.p95, 1)}) vs warm p50 ${fixed(c.warm.p50, 1)} ms: ${fixed(c.ratio, 1)}x`);
-  lines.push(`  worker boot until its refresh starts p50 ${fixed(c.workerBootUntilRefreshStarts.p50, 1)} ms; refresh p50 ${fixed(c.refresh.p50, 1)} ms`);
+  lines.push(
+    `Cold start after ServiceWorker.stopAllWorkers: first response p50 ${fixed(c.cold.p50, 1)} ms (p95 ${fixed(c.cold.p95, 1)}) vs warm p50 ${fixed(c.warm.p50, 1)} ms: ${fixed(c.ratio, 1)}x`,
+  );
+  lines.push(
+    `  worker boot until its refresh starts p50 ${fixed(c.workerBootUntilRefreshStarts.p50, 1)} ms; refresh p50 ${fixed(c.refresh.p50, 1)} ms`,
+  );
   lines.push('');
   lines.push('Sizes');
-  for (const size of r.sizes) lines.push(`  ${size.file}: ${(size.raw / 1024).toFixed(1)} KB raw, ${(size.gzip / 1024).toFixed(1)} KB gzip`);
+  for (const size of r.sizes)
+    lines.push(`  ${size.file}: ${(size.raw / 1024).toFixed(1)} KB raw, ${(size.gzip / 1024).toFixed(1)} KB gzip`);
   lines.push('');
   const s = r.soak;
-  lines.push(`Soak: ${s.seconds} s, two tabs, ACCESS_TTL 2, worker stopped ${s.workerStops} times: ${s.requests} requests, ${s.unexpected.length} unexpected failures, ${s.refreshCalls} refreshes (${s.refreshFailures} refused), ${s.logins} logins`);
+  lines.push(
+    `Soak: ${s.seconds} s, two tabs, ACCESS_TTL 2, worker stopped ${s.workerStops} times: ${s.requests} requests, ${s.unexpected.length} unexpected failures, ${s.refreshCalls} refreshes (${s.refreshFailures} refused), ${s.logins} logins`,
+  );
   if (s.unexpected.length > 0) lines.push(`  unexpected: ${[...new Set(s.unexpected)].join(', ')}`);
   console.log(lines.join('\n'));
 }

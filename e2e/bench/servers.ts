@@ -61,10 +61,15 @@ export async function startBenchServers(): Promise<BenchServers> {
     shortApp: await origin(createAppListener(shortApi, DIST), shortApi),
     shortPlain: await origin(pagesListener(shortApi), shortApi),
     async close() {
-      await Promise.all(servers.map((server) => new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      })));
+      await Promise.all(
+        servers.map(
+          (server) =>
+            new Promise<void>((resolve) => {
+              server.closeAllConnections();
+              server.close(() => resolve());
+            }),
+        ),
+      );
     },
   };
 }

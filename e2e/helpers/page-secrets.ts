@@ -13,7 +13,10 @@ export async function jwtsReadableByPage(page: Page): Promise<string[]> {
     const check = (where: string, value: unknown): void => {
       if (typeof value === 'string' && pattern.test(value)) found.push(where);
     };
-    for (const [name, storage] of [['localStorage', localStorage], ['sessionStorage', sessionStorage]] as const) {
+    for (const [name, storage] of [
+      ['localStorage', localStorage],
+      ['sessionStorage', sessionStorage],
+    ] as const) {
       for (let i = 0; i < storage.length; i += 1) {
         const key = storage.key(i) ?? '';
         check(`${name}[${key}]`, `${key}=${storage.getItem(key) ?? ''}`);

@@ -46,7 +46,13 @@ function client(answer?: (message: unknown) => unknown, options: BrokerClientOpt
   const container = new FakeContainer(answer);
   const logs: string[] = [];
   // The fake implements only what the client uses.
-  const broker = createBrokerClient<TestUser>({ container: container as unknown as ServiceWorkerContainer, parseUser, timeoutMs: 1000, log: (line) => logs.push(line), ...options });
+  const broker = createBrokerClient<TestUser>({
+    container: container as unknown as ServiceWorkerContainer,
+    parseUser,
+    timeoutMs: 1000,
+    log: (line) => logs.push(line),
+    ...options,
+  });
   return { container, broker, logs };
 }
 
@@ -69,7 +75,10 @@ describe('createBrokerClient', () => {
   });
 
   it('rejects an error reply with a BrokerError carrying its code and retryAfter', async () => {
-    const { broker, logs } = client((): BrokerReply => ({ ok: false, error: { code: 'rate_limited', message: 'slow down', retryAfter: 30 } }));
+    const { broker, logs } = client((): BrokerReply => ({
+      ok: false,
+      error: { code: 'rate_limited', message: 'slow down', retryAfter: 30 },
+    }));
     const failure = await broker.login({ username: 'test', password: 'x' }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(BrokerError);
     expect(failure).toMatchObject({ code: 'rate_limited', retryAfter: 30 });
@@ -77,7 +86,10 @@ describe('createBrokerClient', () => {
   });
 
   it('logs configuration-shaped failures with their code and reason', async () => {
-    const { broker, logs } = client((): BrokerReply => ({ ok: false, error: { code: 'bad_response', message: 'login: "access_token" is missing' } }));
+    const { broker, logs } = client((): BrokerReply => ({
+      ok: false,
+      error: { code: 'bad_response', message: 'login: "access_token" is missing' },
+    }));
     await expect(broker.login({ username: 'test', password: 'x' })).rejects.toMatchObject({ code: 'bad_response' });
     expect(logs).toEqual(['login failed: bad_response: login: "access_token" is missing']);
   });

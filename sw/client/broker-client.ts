@@ -1,5 +1,15 @@
 import { BrokerError } from '../errors.ts';
-import { anyUser, parseBrokerReply, parseSessionChanged, type BrokerRequest, type Credentials, type DiagnosticCheck, type Session, type UserParser, type UserRecord } from '../protocol.ts';
+import {
+  anyUser,
+  parseBrokerReply,
+  parseSessionChanged,
+  type BrokerRequest,
+  type Credentials,
+  type DiagnosticCheck,
+  type Session,
+  type UserParser,
+  type UserRecord,
+} from '../protocol.ts';
 
 /** Whether a service worker stands between the page and the API. */
 export type Protection = 'controlled' | 'not-controlled' | 'unsupported';
@@ -71,7 +81,13 @@ export function createBrokerClient<User = UserRecord>(options: BrokerClientOptio
         clearTimeout(timer);
         channel.port1.close();
         const reply = parseBrokerReply(event.data, parseUser);
-        if (!reply) reject(new BrokerError('bad_response', `The service worker's reply to "${request.type}" is malformed (or its user did not pass parseUser).`));
+        if (!reply)
+          reject(
+            new BrokerError(
+              'bad_response',
+              `The service worker's reply to "${request.type}" is malformed (or its user did not pass parseUser).`,
+            ),
+          );
         else if (!reply.ok) reject(BrokerError.fromBody(reply.error));
         else resolve(reply);
       };
@@ -121,7 +137,8 @@ export function createBrokerClient<User = UserRecord>(options: BrokerClientOptio
       const waitMs = existing?.active ? (options.uncontrolledWaitMs ?? 500) : (options.firstInstallWaitMs ?? 15_000);
       return (await controlledWithin(waitMs, registration)) ? 'controlled' : 'not-controlled';
     },
-    login: ({ username, password, remember }) => ask(remember === undefined ? { type: 'login', username, password } : { type: 'login', username, password, remember }),
+    login: ({ username, password, remember }) =>
+      ask(remember === undefined ? { type: 'login', username, password } : { type: 'login', username, password, remember }),
     logout: () => ask({ type: 'logout' }),
     session: () => ask({ type: 'session' }),
     async diagnose() {

@@ -24,7 +24,10 @@ export class ServiceWorkerTokenBroker<User = UserRecord> extends TokenBroker<Use
  * declare const self: ServiceWorkerGlobalScope;
  * createTokenBroker({ adapter: cookieSession(), allowlist: ['/api/'] }).install(self);
  */
-export function createTokenBroker<User = UserRecord>(options: TokenBrokerOptions<User> = {}, deps: Partial<BrokerDeps<User>> = {}): ServiceWorkerTokenBroker<User> {
+export function createTokenBroker<User = UserRecord>(
+  options: TokenBrokerOptions<User> = {},
+  deps: Partial<BrokerDeps<User>> = {},
+): ServiceWorkerTokenBroker<User> {
   const config = resolveOptions(options, options.origin ?? globalThis.location?.origin);
   const navigator = globalThis.navigator as WorkerNavigator | undefined;
   return new ServiceWorkerTokenBroker<User>(config, {

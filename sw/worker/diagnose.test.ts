@@ -16,11 +16,13 @@ const config = resolveOptions(
 // (strict.test refuses only the Authorization header).
 async function transport(request: Request): Promise<Response> {
   // A browser's fetch refuses these outright.
-  if (request.mode === 'no-cors' && request.redirect !== 'follow') throw new TypeError('Request mode is "no-cors" but the redirect mode is not "follow"');
+  if (request.mode === 'no-cors' && request.redirect !== 'follow')
+    throw new TypeError('Request mode is "no-cors" but the redirect mode is not "follow"');
   const url = new URL(request.url);
   if (url.hostname === 'down.test') throw new TypeError('Failed to fetch');
   if (request.mode === 'cors' && url.hostname === 'id.test') throw new TypeError('Failed to fetch');
-  if (request.mode === 'cors' && url.hostname === 'strict.test' && request.headers.has('Authorization')) throw new TypeError('Failed to fetch');
+  if (request.mode === 'cors' && url.hostname === 'strict.test' && request.headers.has('Authorization'))
+    throw new TypeError('Failed to fetch');
   expect(request.headers.get('Cookie')).toBeNull();
   return new Response(null, { status: 404 });
 }

@@ -33,7 +33,12 @@ export async function diagnose(config: BrokerConfig<unknown>, transport: Transpo
       const shown = bareUrl(url);
       const opaque = await reaches(transport, timeoutMs, { url, mode: 'no-cors', credentials: 'omit' });
       if (opaque !== true) {
-        return { what, url: shown, ok: false, detail: `unreachable from the worker (${opaque}): the server is down, or the worker's Content-Security-Policy connect-src does not allow ${new URL(url).origin}.` };
+        return {
+          what,
+          url: shown,
+          ok: false,
+          detail: `unreachable from the worker (${opaque}): the server is down, or the worker's Content-Security-Policy connect-src does not allow ${new URL(url).origin}.`,
+        };
       }
       if (new URL(url).origin === config.origin) return { what, url: shown, ok: true, detail: 'reachable (same origin).' };
       const headers: Record<string, string> = authorization ? { Authorization: 'Bearer diagnose' } : {};
@@ -46,7 +51,12 @@ export async function diagnose(config: BrokerConfig<unknown>, transport: Transpo
           detail: `reachable, but CORS refuses a credentialed request from ${config.origin}${authorization ? ' with an Authorization header' : ''}: answer Access-Control-Allow-Origin: ${config.origin} (not *) and Access-Control-Allow-Credentials: true${authorization ? ', and allow Authorization in Access-Control-Allow-Headers' : ''}.`,
         };
       }
-      return { what, url: shown, ok: true, detail: `reachable, and CORS allows ${config.origin} with credentials${authorization ? ' and Authorization' : ''}.` };
+      return {
+        what,
+        url: shown,
+        ok: true,
+        detail: `reachable, and CORS allows ${config.origin} with credentials${authorization ? ' and Authorization' : ''}.`,
+      };
     }),
   );
 }

@@ -13,6 +13,15 @@ export type { AuthAdapter, AuthEndpoints, AuthRequest, Grant } from './adapters/
 export { cookieSession, type CookieSessionOptions } from './adapters/cookie-session.ts';
 export { jsonApi, type JsonApiOptions } from './adapters/json-api.ts';
 export { LENIENT, RFC6749, type ErrorSemantics } from './adapters/error-semantics.ts';
-export { bearerErrorOf, failureOf, lifetimeFromJwt, readJsonObject, requireLifetime, requireString, retryAfterOf, type FailureRules } from './adapters/read-response.ts';
+export {
+  bearerErrorOf,
+  failureOf,
+  lifetimeFromJwt,
+  readJsonObject,
+  requireLifetime,
+  requireString,
+  retryAfterOf,
+  type FailureRules,
+} from './adapters/read-response.ts';
 export { BrokerError, type BrokerErrorCode } from '../errors.ts';
 export type { Credentials, DiagnosticCheck, Session, UserParser, UserRecord } from '../protocol.ts';

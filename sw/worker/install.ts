@@ -26,7 +26,11 @@ const isPrecache = (name: string): boolean => name.includes('precache');
  * declare const self: ServiceWorkerGlobalScope;
  * createTokenBroker({ allowlist: ['/api/'] }).install(self);
  */
-export function installBroker<User>(broker: TokenBroker<User>, scope: ServiceWorkerGlobalScope, options: InstallOptions = {}): TokenBroker<User> {
+export function installBroker<User>(
+  broker: TokenBroker<User>,
+  scope: ServiceWorkerGlobalScope,
+  options: InstallOptions = {},
+): TokenBroker<User> {
   const keepCache = options.keepCache ?? isPrecache;
   broker.attach({
     broadcast: (session: Session<User>) => {

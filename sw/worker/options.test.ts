@@ -5,7 +5,10 @@ import { denylistFor, resolveOptions, type TokenBrokerOptions } from './options.
 
 const ORIGIN = 'https://app.example';
 const API = 'https://api.example.com';
-const tutorial = jsonApi({ endpoints: { login: `${API}/users/authenticate`, refresh: `${API}/users/refresh-token`, logout: `${API}/users/revoke-token` }, tokenField: 'jwtToken' });
+const tutorial = jsonApi({
+  endpoints: { login: `${API}/users/authenticate`, refresh: `${API}/users/refresh-token`, logout: `${API}/users/revoke-token` },
+  tokenField: 'jwtToken',
+});
 
 describe('resolveOptions', () => {
   it('defaults to the demo contract: cookieSession on this origin, /api/ allowlisted, the endpoints refused', () => {
@@ -24,7 +27,7 @@ describe('resolveOptions', () => {
     expect(config.isAllowed(new URL(`${API}/users/1`))).toBe(true);
   });
 
-  it('derives the navigation denylist from this origin\'s API and token URLs', () => {
+  it("derives the navigation denylist from this origin's API and token URLs", () => {
     const denylist = denylistFor(resolveOptions({ brokerOnly: ['/auth/'] }, ORIGIN));
     expect(denylist.map(String)).toEqual([String(/^\/auth\//), String(/^\/api\//)]);
   });
@@ -37,11 +40,23 @@ describe('resolveOptions', () => {
     ['a wildcard', { allowlist: ['https://*.example.com/'] }, /^allowlist\[0\]: /],
     ['a relative path', { allowlist: ['api/'] }, /^allowlist\[0\]: /],
     ['an endpoint that is not a URL', { adapter: cookieSession({ endpoints: { login: 'login' } }) }, /^adapter\.endpoints\.login: /],
-    ['an endpoint left unprotected', { adapter: tutorial, brokerOnly: [`${API}/users/authenticate`] }, /^brokerOnly must cover adapter\.endpoints\.refresh \(https:\/\/api\.example\.com\/users\/refresh-token\)/],
-    ['an adapter missing a reader', { adapter: { ...cookieSession(), readGrant: undefined } as unknown as TokenBrokerOptions['adapter'] }, /^adapter\.readGrant must be a function/],
+    [
+      'an endpoint left unprotected',
+      { adapter: tutorial, brokerOnly: [`${API}/users/authenticate`] },
+      /^brokerOnly must cover adapter\.endpoints\.refresh \(https:\/\/api\.example\.com\/users\/refresh-token\)/,
+    ],
+    [
+      'an adapter missing a reader',
+      { adapter: { ...cookieSession(), readGrant: undefined } as unknown as TokenBrokerOptions['adapter'] },
+      /^adapter\.readGrant must be a function/,
+    ],
     ['a negative timeout', { authTimeoutMs: -1 }, /^authTimeoutMs must be a positive number/],
     ['a timeout that is not a number', { refreshSkewMs: Number.NaN }, /^refreshSkewMs must be a positive number/],
-    ['a parseUser that is not a function', { parseUser: 'yes' as unknown as TokenBrokerOptions['parseUser'] }, /^parseUser must be a function/],
+    [
+      'a parseUser that is not a function',
+      { parseUser: 'yes' as unknown as TokenBrokerOptions['parseUser'] },
+      /^parseUser must be a function/,
+    ],
   ])('throws a TypeError naming %s', (_, options, message) => {
     expect(() => resolveOptions(options, ORIGIN)).toThrow(TypeError);
     expect(() => resolveOptions(options, ORIGIN)).toThrow(message);

@@ -51,11 +51,22 @@ export interface BrokerConfig<User = UserRecord> {
   readonly retryAfterSeconds: number;
 }
 
-const KNOWN: readonly string[] = ['adapter', 'allowlist', 'brokerOnly', 'parseUser', 'refreshSkewMs', 'authTimeoutMs', 'retryAfterSeconds', 'log', 'origin'];
+const KNOWN: readonly string[] = [
+  'adapter',
+  'allowlist',
+  'brokerOnly',
+  'parseUser',
+  'refreshSkewMs',
+  'authTimeoutMs',
+  'retryAfterSeconds',
+  'log',
+  'origin',
+];
 
 function positive(value: number | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new TypeError(`${name} must be a positive number, got ${String(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+    throw new TypeError(`${name} must be a positive number, got ${String(value)}`);
   return value;
 }
 
@@ -66,11 +77,13 @@ function rules(values: readonly string[] | undefined, fallback: readonly string[
 }
 
 function checkAdapter(adapter: AuthAdapter): void {
-  if (typeof adapter !== 'object' || adapter === null) throw new TypeError('adapter must be an auth adapter, e.g. cookieSession() or jsonApi({...})');
+  if (typeof adapter !== 'object' || adapter === null)
+    throw new TypeError('adapter must be an auth adapter, e.g. cookieSession() or jsonApi({...})');
   for (const method of ['login', 'refresh', 'logout', 'readGrant', 'tokenRejected'] as const) {
     if (typeof adapter[method] !== 'function') throw new TypeError(`adapter.${method} must be a function`);
   }
-  if (typeof adapter.endpoints !== 'object' || adapter.endpoints === null) throw new TypeError('adapter.endpoints must name login and refresh');
+  if (typeof adapter.endpoints !== 'object' || adapter.endpoints === null)
+    throw new TypeError('adapter.endpoints must name login and refresh');
 }
 
 function endpoint(adapter: AuthAdapter, name: keyof AuthEndpoints, origin: string): UrlRule | undefined {

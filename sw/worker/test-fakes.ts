@@ -54,7 +54,14 @@ export class FakeServer {
   loginCalls = 0;
   refreshCalls = 0;
   logoutCalls = 0;
-  readonly apiRequests: { url: string; method: string; authorization: string | null; body: string; mode: RequestMode; redirect: RequestRedirect }[] = [];
+  readonly apiRequests: {
+    url: string;
+    method: string;
+    authorization: string | null;
+    body: string;
+    mode: RequestMode;
+    redirect: RequestRedirect;
+  }[] = [];
   readonly #valid = new Map<string, number>();
   #issued = 0;
 
@@ -67,7 +74,8 @@ export class FakeServer {
 
   readonly transport = async (request: Request): Promise<Response> => {
     const path = new URL(request.url).pathname;
-    if (path.startsWith('/auth/') && request.method !== 'POST') return Response.json({ error: 'method_not_allowed' }, { status: 405, headers: { Allow: 'POST' } });
+    if (path.startsWith('/auth/') && request.method !== 'POST')
+      return Response.json({ error: 'method_not_allowed' }, { status: 405, headers: { Allow: 'POST' } });
     if (path === '/auth/login') return this.#login(request);
     if (path === '/auth/refresh') return this.#refresh(request);
     if (path === '/auth/logout') {
@@ -126,7 +134,14 @@ export class FakeServer {
   async #api(request: Request): Promise<Response> {
     const authorization = request.headers.get('Authorization');
     const body = await request.text();
-    this.apiRequests.push({ url: request.url, method: request.method, authorization, body, mode: request.mode, redirect: request.redirect });
+    this.apiRequests.push({
+      url: request.url,
+      method: request.method,
+      authorization,
+      body,
+      mode: request.mode,
+      redirect: request.redirect,
+    });
     const token = authorization?.replace(/^Bearer /, '') ?? '';
     const expiresAt = this.#valid.get(token);
     if (expiresAt === undefined || this.#serverNow() >= expiresAt) {

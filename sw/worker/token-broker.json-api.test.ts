@@ -20,7 +20,11 @@ class TutorialServer {
 
   async #grant(): Promise<Response> {
     this.#issued += 1;
-    const jwtToken = await new SignJWT({ id: 1, n: this.#issued }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('15m').sign(key);
+    const jwtToken = await new SignJWT({ id: 1, n: this.#issued })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuedAt()
+      .setExpirationTime('15m')
+      .sign(key);
     this.valid.add(jwtToken);
     this.refreshCookie = `r${this.#issued}`;
     return Response.json({ id: 1, firstName: 'Test', lastName: 'User', username: 'test', jwtToken });
@@ -36,7 +40,8 @@ class TutorialServer {
       const { password } = (await request.json()) as { password: string };
       return password === 'test' ? this.#grant() : Response.json({ message: 'Username or password is incorrect' }, { status: 400 });
     }
-    if (path === '/users/refresh-token') return this.refreshCookie ? this.#grant() : Response.json({ message: 'Invalid token' }, { status: 400 });
+    if (path === '/users/refresh-token')
+      return this.refreshCookie ? this.#grant() : Response.json({ message: 'Invalid token' }, { status: 400 });
     if (!this.valid.has(bearer)) return Response.json({ message: 'Unauthorized' }, { status: 401 });
     if (path === '/users/revoke-token') {
       this.refreshCookie = undefined;
@@ -57,7 +62,13 @@ function makeBroker(): TokenBroker {
     logoutWithAccessToken: true,
   });
   const config = resolveOptions({ adapter, allowlist: [`${API}/users`, `${API}/users/`] }, APP);
-  return new TokenBroker(config, { transport: server.transport, clock: new ManualClock(Date.now()), store: new MemoryStore(), log: (line) => logs.push(line), broadcast: (session) => broadcasts.push(session) });
+  return new TokenBroker(config, {
+    transport: server.transport,
+    clock: new ManualClock(Date.now()),
+    store: new MemoryStore(),
+    log: (line) => logs.push(line),
+    broadcast: (session) => broadcasts.push(session),
+  });
 }
 
 beforeEach(() => {
@@ -124,10 +135,20 @@ describe('TokenBroker with jsonApi in front of a tutorial-shaped API', () => {
 
   it('logs the field an unexpected answer lacks, without the answer', async () => {
     const broker = new TokenBroker(
-      resolveOptions({ adapter: jsonApi({ endpoints: { login: `${API}/login`, refresh: `${API}/refresh` } }), allowlist: [`${API}/v1/`] }, APP),
-      { transport: async () => Response.json({ jwtToken: 'eyJ.secret.token' }), clock: new ManualClock(), store: new MemoryStore(), log: (line) => logs.push(line) },
+      resolveOptions(
+        { adapter: jsonApi({ endpoints: { login: `${API}/login`, refresh: `${API}/refresh` } }), allowlist: [`${API}/v1/`] },
+        APP,
+      ),
+      {
+        transport: async () => Response.json({ jwtToken: 'eyJ.secret.token' }),
+        clock: new ManualClock(),
+        store: new MemoryStore(),
+        log: (line) => logs.push(line),
+      },
     );
     await expect(broker.login({ username: 'a', password: 'b' })).rejects.toMatchObject({ code: 'bad_response' });
-    expect(logs).toEqual([`login failed (jsonApi, ${API}/login): bad_response: login: "access_token" is missing or not a non-empty string.`]);
+    expect(logs).toEqual([
+      `login failed (jsonApi, ${API}/login): bad_response: login: "access_token" is missing or not a non-empty string.`,
+    ]);
   });
 });

@@ -147,7 +147,9 @@ describe('401 invalid_token', () => {
   it('refreshes once and retries once with the same body', async () => {
     const broker = await signedIn();
     server.revokeAllTokens();
-    const response = await broker.fetch(api('/api/todos', { method: 'POST', body: '{"title":"milk"}', headers: { 'Content-Type': 'application/json' } }));
+    const response = await broker.fetch(
+      api('/api/todos', { method: 'POST', body: '{"title":"milk"}', headers: { 'Content-Type': 'application/json' } }),
+    );
     expect(response.status).toBe(200);
     expect(server.refreshCalls).toBe(1);
     expect(server.apiRequests.map((request) => request.body)).toEqual(['{"title":"milk"}', '{"title":"milk"}']);
@@ -157,7 +159,14 @@ describe('401 invalid_token', () => {
   it('retries only once when the API keeps refusing', async () => {
     const refusing = async (request: Request): Promise<Response> => {
       if (new URL(request.url).pathname.startsWith('/api/')) {
-        server.apiRequests.push({ url: request.url, method: request.method, authorization: null, body: '', mode: request.mode, redirect: request.redirect });
+        server.apiRequests.push({
+          url: request.url,
+          method: request.method,
+          authorization: null,
+          body: '',
+          mode: request.mode,
+          redirect: request.redirect,
+        });
         return new Response('{}', { status: 401, headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } });
       }
       return server.transport(request);
@@ -172,7 +181,9 @@ describe('401 invalid_token', () => {
 
   it('does not refresh on a 401 without invalid_token', async () => {
     const plain401 = async (request: Request): Promise<Response> =>
-      new URL(request.url).pathname.startsWith('/api/') ? new Response('{}', { status: 401, headers: { 'WWW-Authenticate': 'Bearer realm="api"' } }) : server.transport(request);
+      new URL(request.url).pathname.startsWith('/api/')
+        ? new Response('{}', { status: 401, headers: { 'WWW-Authenticate': 'Bearer realm="api"' } })
+        : server.transport(request);
     const broker = await signedIn({ transport: plain401 });
     expect((await broker.fetch(api())).status).toBe(401);
     expect(server.refreshCalls).toBe(0);
@@ -435,8 +446,14 @@ describe('messages', () => {
 
   it('answers login, session and logout', async () => {
     const broker = makeBroker();
-    expect(await answer(broker, { type: 'login', username: 'test', password: 'test' })).toMatchObject({ ok: true, session: { status: 'signed-in' } });
-    expect(await answer(broker, { type: 'session' })).toMatchObject({ ok: true, session: { status: 'signed-in', user: { firstName: 'Test' } } });
+    expect(await answer(broker, { type: 'login', username: 'test', password: 'test' })).toMatchObject({
+      ok: true,
+      session: { status: 'signed-in' },
+    });
+    expect(await answer(broker, { type: 'session' })).toMatchObject({
+      ok: true,
+      session: { status: 'signed-in', user: { firstName: 'Test' } },
+    });
     expect(await answer(broker, { type: 'logout' })).toEqual({ ok: true, session: { status: 'signed-out' } });
   });
 });

@@ -156,7 +156,9 @@ export class TokenBroker<User = UserRecord> {
   async login(credentials: Credentials): Promise<Session<User>> {
     await this.#ready();
     const url = this.#config.endpoints.login;
-    const grant = await this.#guard('login', async () => this.#config.adapter.readGrant(await this.#call('login', url, this.#config.adapter.login(credentials)), 'login'));
+    const grant = await this.#guard('login', async () =>
+      this.#config.adapter.readGrant(await this.#call('login', url, this.#config.adapter.login(credentials)), 'login'),
+    );
     const user = this.#parseUser(grant, 'login');
     this.#epoch += 1;
     if (this.#user !== undefined && JSON.stringify(this.#user) !== JSON.stringify(user)) await this.#purge();
@@ -256,7 +258,11 @@ export class TokenBroker<User = UserRecord> {
       let grant: Grant;
       let user: User;
       try {
-        grant = await lock(() => this.#guard('refresh', async () => this.#config.adapter.readGrant(await this.#call('refresh', url, this.#config.adapter.refresh()), 'refresh')));
+        grant = await lock(() =>
+          this.#guard('refresh', async () =>
+            this.#config.adapter.readGrant(await this.#call('refresh', url, this.#config.adapter.refresh()), 'refresh'),
+          ),
+        );
         user = this.#parseUser(grant, 'refresh');
       } catch (error) {
         if (epoch === this.#epoch && error instanceof BrokerError && error.code === 'invalid_grant') await this.#endSession();
@@ -299,7 +305,14 @@ export class TokenBroker<User = UserRecord> {
         body = JSON.stringify(spec.json);
       } else if (spec.form) body = spec.form;
       if (token) headers.set('Authorization', `Bearer ${token.value}`);
-      const init: RequestInit = { method: spec.method ?? 'POST', headers, credentials: 'include', cache: 'no-store', redirect: 'error', signal };
+      const init: RequestInit = {
+        method: spec.method ?? 'POST',
+        headers,
+        credentials: 'include',
+        cache: 'no-store',
+        redirect: 'error',
+        signal,
+      };
       if (body !== undefined) init.body = body;
       try {
         return await this.#deps.transport(new Request(url, init));
@@ -316,7 +329,12 @@ export class TokenBroker<User = UserRecord> {
     const hint = crossOrigin
       ? ` It is on another origin: the worker's Content-Security-Policy must allow it (connect-src ${new URL(url).origin}), and it must answer CORS with Access-Control-Allow-Origin: ${this.#config.origin} and Access-Control-Allow-Credentials: true.`
       : ' The browser may be offline, or the server down.';
-    return new BrokerError('network', `${step}: ${where} could not be reached (${error instanceof Error ? error.message : String(error)}).${hint}`, undefined, { cause: error });
+    return new BrokerError(
+      'network',
+      `${step}: ${where} could not be reached (${error instanceof Error ? error.message : String(error)}).${hint}`,
+      undefined,
+      { cause: error },
+    );
   }
 
   /** Runs a token-endpoint step; any failure is logged once, as a BrokerError, with the endpoint named. */
@@ -340,7 +358,10 @@ export class TokenBroker<User = UserRecord> {
   #parseUser(grant: Grant, step: 'login' | 'refresh'): User {
     const user = this.#config.parseUser(grant.user);
     if (user === undefined) {
-      const error = new BrokerError('bad_response', `${step}: the user in the answer did not pass parseUser (check the adapter's user mapping).`);
+      const error = new BrokerError(
+        'bad_response',
+        `${step}: the user in the answer did not pass parseUser (check the adapter's user mapping).`,
+      );
       this.#report(step, error);
       throw error;
     }
@@ -353,7 +374,12 @@ export class TokenBroker<User = UserRecord> {
     const lifetime = grant.expiresIn * 1000;
     const skew = Math.min(this.#config.refreshSkewMs, lifetime / 3);
     this.#generation += 1;
-    const token: HeldToken = { value: grant.accessToken, expiresAt: receivedAt + lifetime, refreshAt: receivedAt + lifetime - skew, generation: this.#generation };
+    const token: HeldToken = {
+      value: grant.accessToken,
+      expiresAt: receivedAt + lifetime,
+      refreshAt: receivedAt + lifetime - skew,
+      generation: this.#generation,
+    };
     this.#token = token;
     this.#user = user;
     this.#refreshAheadPausedUntil = 0;

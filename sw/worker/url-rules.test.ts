@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { createMatcher, navigationDenylist, parseUrlRule } from './url-rules.ts';
 
 const ORIGIN = 'http://localhost:4173';
-const rules = ['/api/', 'https://api.example.com/v1/', 'https://api.example.com/users'].map((value, index) => parseUrlRule(value, ORIGIN, `allowlist[${index}]`));
+const rules = ['/api/', 'https://api.example.com/v1/', 'https://api.example.com/users'].map((value, index) =>
+  parseUrlRule(value, ORIGIN, `allowlist[${index}]`),
+);
 const allowed = createMatcher(rules);
 const check = (url: string): boolean => allowed(new URL(url));
 
@@ -53,7 +55,11 @@ describe('createMatcher', () => {
 describe('parseUrlRule', () => {
   it('resolves a path against the origin and reads a trailing slash as a prefix', () => {
     expect(parseUrlRule('/api/', ORIGIN, 'x')).toEqual({ origin: ORIGIN, path: '/api/', prefix: true });
-    expect(parseUrlRule('https://api.example.com/users', ORIGIN, 'x')).toEqual({ origin: 'https://api.example.com', path: '/users', prefix: false });
+    expect(parseUrlRule('https://api.example.com/users', ORIGIN, 'x')).toEqual({
+      origin: 'https://api.example.com',
+      path: '/users',
+      prefix: false,
+    });
   });
 
   it.each([
@@ -77,7 +83,7 @@ describe('parseUrlRule', () => {
 });
 
 describe('navigationDenylist', () => {
-  it('turns this origin\'s rules into patterns and leaves other origins out', () => {
+  it("turns this origin's rules into patterns and leaves other origins out", () => {
     const patterns = navigationDenylist(rules, ORIGIN);
     expect(patterns).toHaveLength(1);
     const exact = navigationDenylist([parseUrlRule('/users', ORIGIN, 'x')], ORIGIN);

@@ -16,7 +16,8 @@ const AMBIGUOUS_ENCODING = /%(2f|5c|2e)/i;
  * rule, or throws a TypeError that names `what` and the mistake.
  */
 export function parseUrlRule(value: unknown, origin: string, what: string): UrlRule {
-  if (typeof value !== 'string' || value === '') throw new TypeError(`${what}: expected a URL or a path starting with "/", got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string' || value === '')
+    throw new TypeError(`${what}: expected a URL or a path starting with "/", got ${JSON.stringify(value)}`);
   const relative = value.startsWith('/');
   if (relative && value.startsWith('//')) throw new TypeError(`${what}: "${value}" is protocol-relative; write the full URL`);
   let url: URL;
@@ -25,8 +26,10 @@ export function parseUrlRule(value: unknown, origin: string, what: string): UrlR
   } catch {
     throw new TypeError(`${what}: "${value}" is neither an absolute URL nor a path starting with "/"`);
   }
-  if (!relative && !/^https?:\/\//i.test(value)) throw new TypeError(`${what}: "${value}" must be an http(s) URL or a path starting with "/"`);
-  if (url.hostname.includes('*') || url.pathname.includes('*')) throw new TypeError(`${what}: "${value}" has a wildcard; list each exact origin and path instead`);
+  if (!relative && !/^https?:\/\//i.test(value))
+    throw new TypeError(`${what}: "${value}" must be an http(s) URL or a path starting with "/"`);
+  if (url.hostname.includes('*') || url.pathname.includes('*'))
+    throw new TypeError(`${what}: "${value}" has a wildcard; list each exact origin and path instead`);
   if (url.username !== '' || url.password !== '') throw new TypeError(`${what}: "${value}" must not carry credentials`);
   if (value.includes('?') || value.includes('#')) throw new TypeError(`${what}: "${value}" must not have a query or a fragment`);
   const written = relative ? url.pathname : `${url.origin}${url.pathname}`;
@@ -59,5 +62,7 @@ const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/
  * path + query): the rules on `origin`, so the app shell is never served for an API or token URL.
  */
 export function navigationDenylist(rules: readonly UrlRule[], origin: string): RegExp[] {
-  return rules.filter((rule) => rule.origin === origin).map((rule) => new RegExp(`^${escapeRegExp(rule.path)}${rule.prefix ? '' : '(?:[?#]|$)'}`));
+  return rules
+    .filter((rule) => rule.origin === origin)
+    .map((rule) => new RegExp(`^${escapeRegExp(rule.path)}${rule.prefix ? '' : '(?:[?#]|$)'}`));
 }

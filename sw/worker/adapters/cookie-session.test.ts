@@ -9,7 +9,11 @@ const json = (body: unknown, status = 200, headers: Record<string, string> = {})
 const GRANT = { access_token: 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln', token_type: 'Bearer', expires_in: 300, user: USER };
 
 const adapter = cookieSession();
-const failure = (promise: Promise<unknown>): Promise<BrokerError> => promise.then(() => expect.fail('resolved'), (error: unknown) => error as BrokerError);
+const failure = (promise: Promise<unknown>): Promise<BrokerError> =>
+  promise.then(
+    () => expect.fail('resolved'),
+    (error: unknown) => error as BrokerError,
+  );
 
 describe('cookieSession', () => {
   it('names its endpoints on the worker origin, and lets each be moved', () => {
@@ -19,7 +23,9 @@ describe('cookieSession', () => {
 
   it('posts the credentials as JSON, with remember only when the page gave it', () => {
     expect(adapter.login({ username: 'test', password: 'pw' })).toEqual({ json: { username: 'test', password: 'pw' } });
-    expect(adapter.login({ username: 'test', password: 'pw', remember: false })).toEqual({ json: { username: 'test', password: 'pw', remember: false } });
+    expect(adapter.login({ username: 'test', password: 'pw', remember: false })).toEqual({
+      json: { username: 'test', password: 'pw', remember: false },
+    });
     expect(adapter.refresh()).toEqual({});
   });
 

@@ -24,7 +24,9 @@ export function cookieSession(options: CookieSessionOptions = {}): AuthAdapter {
   return {
     name: 'cookieSession',
     endpoints,
-    login: ({ username, password, remember }) => ({ json: remember === undefined ? { username, password } : { username, password, remember } }),
+    login: ({ username, password, remember }) => ({
+      json: remember === undefined ? { username, password } : { username, password, remember },
+    }),
     refresh: () => ({}),
     logout: () => ({}),
     async readGrant(response, step) {

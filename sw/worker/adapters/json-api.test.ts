@@ -7,13 +7,25 @@ import { jsonApi } from './json-api.ts';
 // `400 {message}` for everything refused, a plain 401 from the API.
 const key = new TextEncoder().encode('a-test-secret-of-at-least-32-bytes!!');
 const jwt = (lifetime: number, iat = 1_700_000_000): Promise<string> =>
-  new SignJWT({ id: 1 }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt(iat).setExpirationTime(iat + lifetime).sign(key);
+  new SignJWT({ id: 1 })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + lifetime)
+    .sign(key);
 const json = (body: unknown, status = 200, headers: Record<string, string> = {}): Response =>
   new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json; charset=utf-8', ...headers } });
-const failure = (promise: Promise<unknown>): Promise<BrokerError> => promise.then(() => expect.fail('resolved'), (error: unknown) => error as BrokerError);
+const failure = (promise: Promise<unknown>): Promise<BrokerError> =>
+  promise.then(
+    () => expect.fail('resolved'),
+    (error: unknown) => error as BrokerError,
+  );
 
 const tutorial = jsonApi({
-  endpoints: { login: 'https://api.test/users/authenticate', refresh: 'https://api.test/users/refresh-token', logout: 'https://api.test/users/revoke-token' },
+  endpoints: {
+    login: 'https://api.test/users/authenticate',
+    refresh: 'https://api.test/users/refresh-token',
+    logout: 'https://api.test/users/revoke-token',
+  },
   tokenField: 'jwtToken',
   logoutWithAccessToken: true,
 });
@@ -22,12 +34,19 @@ describe('jsonApi with the tutorial shape', () => {
   it('reads the lifetime from the JWT (exp - iat) and the user from the rest of the answer', async () => {
     const jwtToken = await jwt(900);
     const grant = await tutorial.readGrant(json({ id: 1, firstName: 'Test', lastName: 'User', username: 'test', jwtToken }), 'login');
-    expect(grant).toEqual({ accessToken: jwtToken, expiresIn: 900, user: { id: 1, firstName: 'Test', lastName: 'User', username: 'test' } });
+    expect(grant).toEqual({
+      accessToken: jwtToken,
+      expiresIn: 900,
+      user: { id: 1, firstName: 'Test', lastName: 'User', username: 'test' },
+    });
   });
 
   it('keeps anything named like a token or a secret out of the user (it reaches pages and IndexedDB)', async () => {
     const jwtToken = await jwt(60);
-    const grant = await tutorial.readGrant(json({ id: 'u-1', username: 'ada', jwtToken, refreshToken: 'r', clientSecret: 's', passwordHash: 'h' }), 'refresh');
+    const grant = await tutorial.readGrant(
+      json({ id: 'u-1', username: 'ada', jwtToken, refreshToken: 'r', clientSecret: 's', passwordHash: 'h' }),
+      'refresh',
+    );
     expect(grant.user).toEqual({ id: 'u-1', username: 'ada' });
   });
 
@@ -37,7 +56,11 @@ describe('jsonApi with the tutorial shape', () => {
     const fixed = jsonApi({ endpoints: tutorial.endpoints, tokenField: 'jwtToken', expiresIn: 45 });
     expect((await fixed.readGrant(json({ jwtToken }), 'login')).expiresIn).toBe(45);
     const named = jsonApi({ endpoints: tutorial.endpoints, tokenField: 'token', expiresIn: 'ttl', user: 'profile' });
-    expect(await named.readGrant(json({ token: 'opaque', ttl: 30, profile: { id: 3 } }), 'login')).toEqual({ accessToken: 'opaque', expiresIn: 30, user: { id: 3 } });
+    expect(await named.readGrant(json({ token: 'opaque', ttl: 30, profile: { id: 3 } }), 'login')).toEqual({
+      accessToken: 'opaque',
+      expiresIn: 30,
+      user: { id: 3 },
+    });
     const mapped = jsonApi({ endpoints: tutorial.endpoints, expiresIn: 60, user: (body) => ({ id: body.sub }) });
     expect((await mapped.readGrant(json({ access_token: 'opaque', sub: 'x' }), 'login')).user).toEqual({ id: 'x' });
   });
@@ -78,7 +101,11 @@ describe('jsonApi with the tutorial shape', () => {
   it('builds the calls: credentials as JSON, revoke with the access token', () => {
     expect(tutorial.login({ username: 'test', password: 'test' })).toEqual({ json: { username: 'test', password: 'test' } });
     expect(tutorial.logout()).toEqual({ withAccessToken: true });
-    const custom = jsonApi({ endpoints: tutorial.endpoints, loginBody: ({ username, password }) => ({ email: username, pass: password }), logoutBody: () => ({ all: true }) });
+    const custom = jsonApi({
+      endpoints: tutorial.endpoints,
+      loginBody: ({ username, password }) => ({ email: username, pass: password }),
+      logoutBody: () => ({ all: true }),
+    });
     expect(custom.login({ username: 'a@b', password: 'x' })).toEqual({ json: { email: 'a@b', pass: 'x' } });
     expect(custom.logout()).toEqual({ withAccessToken: false, json: { all: true } });
   });

@@ -70,14 +70,18 @@ export function jsonApi(options: JsonApiOptions): AuthAdapter {
           : { username: credentials.username, password: credentials.password, remember: credentials.remember }),
     }),
     refresh: () => ({}),
-    logout: () => ({ withAccessToken: options.logoutWithAccessToken === true, ...(options.logoutBody ? { json: options.logoutBody() } : {}) }),
+    logout: () => ({
+      withAccessToken: options.logoutWithAccessToken === true,
+      ...(options.logoutBody ? { json: options.logoutBody() } : {}),
+    }),
     async readGrant(response, step) {
       if (!response.ok) throw await failureOf(response, step, semantics);
       const body = await readJsonObject(response, step);
       const accessToken = requireString(body, tokenField, step);
       let expiresIn: number;
       if (typeof options.expiresIn === 'number') expiresIn = requireLifetime(options.expiresIn, 'expiresIn option', step);
-      else if (body[lifetimeField] !== undefined || typeof options.expiresIn === 'string') expiresIn = requireLifetime(body[lifetimeField], lifetimeField, step);
+      else if (body[lifetimeField] !== undefined || typeof options.expiresIn === 'string')
+        expiresIn = requireLifetime(body[lifetimeField], lifetimeField, step);
       else expiresIn = lifetimeFromJwt(accessToken, step);
       let user: unknown;
       if (typeof pickUser === 'function') user = pickUser(body);

@@ -62,17 +62,22 @@ export async function failureOf(response: Response, step: Step, rules: FailureRu
   if (step === 'login' && status === 429) {
     return new BrokerError('rate_limited', 'Too many sign-in attempts; try again later.', retryAfterOf(response));
   }
-  if (step === 'login' && rules.invalidCredentials(status, oauthError)) return new BrokerError('invalid_credentials', 'Username or password is incorrect.');
-  if (step === 'refresh' && rules.sessionEnded(status, oauthError)) return new BrokerError('invalid_grant', 'The session has ended; sign in again.');
-  if (TRANSIENT(status)) return new BrokerError('auth_unavailable', `${step}: the token server answered ${status}; try again shortly.`, retryAfterOf(response));
-  if (step === 'login' && status === 400) return new BrokerError('bad_request', `login: the token server refused the request (${oauthError ?? 'status 400'}).`);
+  if (step === 'login' && rules.invalidCredentials(status, oauthError))
+    return new BrokerError('invalid_credentials', 'Username or password is incorrect.');
+  if (step === 'refresh' && rules.sessionEnded(status, oauthError))
+    return new BrokerError('invalid_grant', 'The session has ended; sign in again.');
+  if (TRANSIENT(status))
+    return new BrokerError('auth_unavailable', `${step}: the token server answered ${status}; try again shortly.`, retryAfterOf(response));
+  if (step === 'login' && status === 400)
+    return new BrokerError('bad_request', `login: the token server refused the request (${oauthError ?? 'status 400'}).`);
   return new BrokerError('bad_response', `${step}: unexpected status ${status}${oauthError ? ` (${oauthError})` : ''}.`);
 }
 
 /** A string field that must be there, or `bad_response` naming it. */
 export function requireString(body: Record<string, unknown>, field: string, step: Step): string {
   const value = body[field];
-  if (typeof value !== 'string' || value === '') throw new BrokerError('bad_response', `${step}: "${field}" is missing or not a non-empty string.`);
+  if (typeof value !== 'string' || value === '')
+    throw new BrokerError('bad_response', `${step}: "${field}" is missing or not a non-empty string.`);
   return value;
 }
 
@@ -93,10 +98,16 @@ export function lifetimeFromJwt(token: string, step: Step): number {
   try {
     claims = decodeJwt(token);
   } catch {
-    throw new BrokerError('bad_response', `${step}: no expires_in, and the access token is not a JWT to read "exp" from; set the adapter's expiresIn.`);
+    throw new BrokerError(
+      'bad_response',
+      `${step}: no expires_in, and the access token is not a JWT to read "exp" from; set the adapter's expiresIn.`,
+    );
   }
   if (typeof claims.exp !== 'number' || typeof claims.iat !== 'number') {
-    throw new BrokerError('bad_response', `${step}: no expires_in, and the access token has no numeric "exp" and "iat"; set the adapter's expiresIn.`);
+    throw new BrokerError(
+      'bad_response',
+      `${step}: no expires_in, and the access token has no numeric "exp" and "iat"; set the adapter's expiresIn.`,
+    );
   }
   return requireLifetime(claims.exp - claims.iat, 'exp - iat', step);
 }
