@@ -1,5 +1,12 @@
 /// <reference types="vite/client" />
 
+// For tools that read .ts without vue-tsc (typescript-eslint): vue-tsc resolves real .vue files first.
+declare module '*.vue' {
+  import type { DefineComponent } from 'vue';
+  const component: DefineComponent;
+  export default component;
+}
+
 interface ImportMetaEnv {
   /** A label for this build, shown in the footer (set VITE_BUILD_ID when building). */
   readonly VITE_BUILD_ID?: string;

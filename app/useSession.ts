@@ -50,10 +50,10 @@ export function useSession() {
   return {
     session: readonly(session),
     protection: readonly(protection),
-    async login(credentials: Credentials): Promise<void> {
+    login: async (credentials: Credentials): Promise<void> => {
       session.value = await client.login(credentials);
     },
-    async logout(): Promise<void> {
+    logout: async (): Promise<void> => {
       session.value = await client.logout();
     },
   };

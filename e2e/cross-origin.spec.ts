@@ -169,7 +169,7 @@ test.describe('the library in front of a tutorial-shaped API on another origin',
   test('diagnose finds every configured origin reachable with credentials', async ({ page }) => {
     await page.goto(`${site.url}/`);
     await expect(page.getByRole('status')).toHaveText('Protected by the service worker');
-    const reply = (await askWorker(page, { type: 'diagnose' })) as { ok: boolean; checks: { what: string; ok: boolean }[] };
+    const reply = await askWorker<{ ok: boolean; checks: { what: string; ok: boolean }[] }>(page, { type: 'diagnose' });
     expect(reply.ok).toBe(true);
     expect(reply.checks.map((check) => check.what)).toEqual([
       'endpoints.login',
@@ -201,7 +201,7 @@ test.describe('the library in front of a tutorial-shaped API on another origin',
         await expect
           .poll(() => lines.find((line) => line.startsWith('[token-broker] login failed: network:')))
           .toContain('Access-Control-Allow-Credentials');
-        const reply = (await askWorker(page, { type: 'diagnose' })) as { checks: { what: string; ok: boolean; detail: string }[] };
+        const reply = await askWorker<{ checks: { what: string; ok: boolean; detail: string }[] }>(page, { type: 'diagnose' });
         expect(reply.checks.find((check) => check.what === 'endpoints.login')).toMatchObject({
           ok: false,
           detail: expect.stringContaining('connect-src'),

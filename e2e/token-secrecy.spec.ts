@@ -39,7 +39,7 @@ test.describe('the token never reaches the page', () => {
             resolve();
           };
         };
-        open.onerror = () => reject(open.error);
+        open.onerror = () => reject(open.error ?? new Error('IndexedDB open failed'));
       });
     }, fake);
     const found = await jwtsReadableByPage(page);

@@ -91,7 +91,9 @@ describe('POST /auth/login', () => {
         controller.close();
       },
     });
-    const undeclared = await t.send('/auth/login', { method: 'POST', headers: JSON_HEADERS, body: stream, duplex: 'half' } as RequestInit);
+    // Node's fetch needs `duplex` for a streamed body; not every lib's RequestInit declares it.
+    const init: RequestInit & { duplex: 'half' } = { method: 'POST', headers: JSON_HEADERS, body: stream, duplex: 'half' };
+    const undeclared = await t.send('/auth/login', init);
     expect(undeclared.status).toBe(413);
     expect(await undeclared.json()).toMatchObject({ error: 'payload_too_large' });
   });

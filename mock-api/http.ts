@@ -42,7 +42,7 @@ async function readLimited(request: Request, maxBytes: number): Promise<Uint8Arr
   const declared = request.headers.get('Content-Length');
   if (declared !== null && Number(declared) > maxBytes) throw tooLarge(maxBytes);
   if (!request.body) return new Uint8Array();
-  const reader = request.body.getReader();
+  const reader = (request.body as ReadableStream<Uint8Array>).getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {

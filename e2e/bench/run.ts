@@ -22,13 +22,6 @@ async function stats(origin: Origin): Promise<Stats> {
   return (await fetch(`${origin.url}/__mock/stats`)).json() as Promise<Stats>;
 }
 
-async function post(origin: Origin, path: string, body?: unknown): Promise<void> {
-  const init: RequestInit = { method: 'POST' };
-  if (body !== undefined) init.body = JSON.stringify(body);
-  if (body !== undefined) init.headers = { 'Content-Type': 'application/json' };
-  await fetch(`${origin.url}${path}`, init);
-}
-
 /** Signs in through the app's own form; the worker then holds the token. */
 async function appPage(context: BrowserContext, origin: Origin): Promise<Page> {
   const page = await context.newPage();

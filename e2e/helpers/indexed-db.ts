@@ -14,7 +14,7 @@ export function dumpIndexedDb(page: Page): Promise<StoreDump[]> {
     const settle = <T>(request: IDBRequest<T>): Promise<T> =>
       new Promise((resolve, reject) => {
         request.onsuccess = () => resolve(request.result);
-        request.onerror = () => reject(request.error);
+        request.onerror = () => reject(request.error ?? new Error('IndexedDB request failed'));
       });
     const dump: StoreDump[] = [];
     for (const info of await indexedDB.databases()) {

@@ -28,7 +28,7 @@ export async function jwtsReadableByPage(page: Page): Promise<string[]> {
     // Everything reachable from the page's globals and the Vue app, breadth first, bounded.
     // Getters run only on window itself: a prototype's getter called on the prototype throws.
     const seen = new WeakSet<object>();
-    const vueApp = (document.querySelector('#app') as (Element & { __vue_app__?: unknown }) | null)?.__vue_app__;
+    const vueApp = document.querySelector<Element & { __vue_app__?: unknown }>('#app')?.__vue_app__;
     const queue: [unknown, string, number][] = [
       [window, 'window', 0],
       [vueApp, 'vueApp', 0],

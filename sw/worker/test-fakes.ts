@@ -120,7 +120,7 @@ export class FakeServer {
         return Response.json({ error: 'server_error', message: 'down' }, { status: 503 });
       case 'hang':
         return new Promise<Response>((_, reject) => {
-          request.signal.addEventListener('abort', () => reject(request.signal.reason));
+          request.signal.addEventListener('abort', () => reject(request.signal.reason as Error));
         });
       case 'invalid_grant':
         this.cookie = false;

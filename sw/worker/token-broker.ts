@@ -94,7 +94,7 @@ export class TokenBroker<User = UserRecord> {
 
   /** Patterns for an app-shell navigation fallback's denylist: the API and token URLs of this origin. */
   get navigationDenylist(): RegExp[] {
-    return denylistFor(this.#config as BrokerConfig<unknown>);
+    return denylistFor(this.#config);
   }
 
   /** Connects what only a service worker has (install does this). */
@@ -181,7 +181,7 @@ export class TokenBroker<User = UserRecord> {
 
   /** Checks from inside the worker that every configured origin is reachable and allows credentials. */
   diagnose(): Promise<DiagnosticCheck[]> {
-    return diagnose(this.#config as BrokerConfig<unknown>, this.#deps.transport, this.#config.authTimeoutMs);
+    return diagnose(this.#config, this.#deps.transport, this.#config.authTimeoutMs);
   }
 
   async #fetch(request: Request): Promise<Response> {

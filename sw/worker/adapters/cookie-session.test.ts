@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BrokerError } from '../../errors.ts';
+import { type BrokerError } from '../../errors.ts';
 import { cookieSession } from './cookie-session.ts';
 
 // Answers as the mock API (this repository's contract) sends them.

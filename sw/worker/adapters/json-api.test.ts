@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { BrokerError } from '../../errors.ts';
+import { type BrokerError } from '../../errors.ts';
 import { jsonApi } from './json-api.ts';
 
 // Answers as the "JWT with refresh tokens" tutorial sends them: no expires_in, no user wrapper,
