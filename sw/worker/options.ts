@@ -100,7 +100,9 @@ function checkOrigin(origin: unknown): string {
     url = undefined;
   }
   if (!url || url.origin !== origin || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
-    throw new TypeError(`origin must be an http(s) origin such as https://app.example.com, got ${JSON.stringify(origin)}`);
+    throw new TypeError(
+      `origin must be an http(s) origin such as https://app.example.com, got ${JSON.stringify(origin)} (outside a service worker, pass options.origin)`,
+    );
   }
   return url.origin;
 }
