@@ -3,7 +3,7 @@ import { clearedRefreshCookie, readRefreshCookie, refreshCookie } from './cookie
 import type { MockApiConfig } from './config.ts';
 import { errorResponse, HttpError, json, readJsonObject } from './http.ts';
 import { Faults } from './faults.ts';
-import { FailureLimiter } from './rate-limit.ts';
+import { LoginThrottle } from './login-throttle.ts';
 import { RefreshTokens, type IssuedRefreshToken } from './refresh-tokens.ts';
 import { zeroStats, type Stats } from './stats.ts';
 import { Todos } from './todos.ts';
@@ -21,8 +21,7 @@ interface Services {
   refreshTokens: RefreshTokens;
   todos: Todos;
   stats: Stats;
-  perUsername: FailureLimiter;
-  perAddress: FailureLimiter;
+  throttle: LoginThrottle;
   faults: Faults;
 }
 
@@ -37,7 +36,7 @@ function isSecure(request: Request): boolean {
 }
 
 async function grant(services: Services, user: User, refresh: IssuedRefreshToken, secure: boolean): Promise<Response> {
-  const accessToken = await services.accessTokens.issue(String(user.id));
+  const accessToken = await services.accessTokens.issue(String(user.id), refresh.family);
   return json({ access_token: accessToken, token_type: 'Bearer', expires_in: services.config.accessTtl, user }, 200, {
     'Set-Cookie': refreshCookie(refresh.token, refresh.persistent ? refresh.maxAge : undefined, secure),
   });
@@ -59,14 +58,14 @@ const login: Handler = async (request, services, clientAddress) => {
     throw new HttpError(400, 'invalid_request', 'username and password must be non-empty strings.');
   }
   if (typeof remember !== 'boolean') throw new HttpError(400, 'invalid_request', 'remember must be a boolean.');
-  const wait = Math.max(services.perUsername.retryAfter(username), services.perAddress.retryAfter(clientAddress));
+  const wait = services.throttle.retryAfter(username, clientAddress);
   if (wait > 0) throw new HttpError(429, 'rate_limited', 'Too many failed sign-in attempts.', { 'Retry-After': String(wait) });
   const user = await services.users.authenticate(username, password);
   if (!user) {
-    services.perUsername.fail(username);
-    services.perAddress.fail(clientAddress);
+    services.throttle.failed(username, clientAddress);
     throw new HttpError(401, 'invalid_credentials', 'Username or password is incorrect.');
   }
+  services.throttle.succeeded(username, clientAddress);
   services.stats.logins += 1;
   return grant(services, user, await services.refreshTokens.issue(user.id, remember), isSecure(request));
 };
@@ -109,7 +108,10 @@ async function authenticate(request: Request, services: Services): Promise<User>
   const match = BEARER.exec(header);
   if (!match?.[1]) throw new HttpError(400, 'invalid_request', 'Authorization must be a single Bearer token.');
   const payload = await services.accessTokens.verify(match[1]);
-  const user = payload?.sub && /^\d+$/.test(payload.sub) ? services.users.byId(Number(payload.sub)) : undefined;
+  // A token lives no longer than its session: sign-out, reuse detection or expiry of the
+  // refresh-token family (its sid) ends it too.
+  const live = typeof payload?.sid === 'string' && services.refreshTokens.isActive(payload.sid);
+  const user = live && payload?.sub && /^\d+$/.test(payload.sub) ? services.users.byId(Number(payload.sub)) : undefined;
   if (!user) {
     throw new HttpError(401, 'invalid_token', 'The access token is invalid or expired.', {
       'WWW-Authenticate': 'Bearer realm="api", error="invalid_token", error_description="The access token is invalid or expired"',
@@ -143,8 +145,7 @@ const controlRoutes: Record<string, Record<string, Handler>> = {
     POST: async (_, services) => {
       services.refreshTokens.reset();
       services.todos.reset();
-      services.perUsername.reset();
-      services.perAddress.reset();
+      services.throttle.reset();
       services.faults.clear();
       Object.assign(services.stats, zeroStats());
       return new Response(null, { status: 204 });
@@ -166,8 +167,6 @@ const controlRoutes: Record<string, Record<string, Handler>> = {
 
 /** Builds the mock API: its keys, the demo users and empty state. */
 export async function createMockApi(config: MockApiConfig): Promise<MockApi> {
-  const limiter = (limit: number): FailureLimiter =>
-    new FailureLimiter({ limit, windowSeconds: config.rateLimit.windowSeconds, now: config.now });
   const services: Services = {
     config,
     users: await Users.create(config.pbkdf2Iterations),
@@ -175,8 +174,7 @@ export async function createMockApi(config: MockApiConfig): Promise<MockApi> {
     refreshTokens: new RefreshTokens({ ttl: config.refreshTtl, grace: config.reuseGrace, now: config.now }),
     todos: new Todos(),
     stats: zeroStats(),
-    perUsername: limiter(config.rateLimit.perUsername),
-    perAddress: limiter(config.rateLimit.perAddress),
+    throttle: new LoginThrottle({ ...config.rateLimit, now: config.now }),
     faults: new Faults(),
   };
   const routes = config.controls ? { ...authRoutes, ...controlRoutes } : authRoutes;

@@ -51,7 +51,7 @@ export async function startBenchServers(): Promise<BenchServers> {
     return { url: `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`, api };
   }
   // One API per lifetime, shared by the origins compared with each other.
-  const limits = { rateLimit: { windowSeconds: 60, perUsername: 1_000, perAddress: 1_000 } };
+  const limits = { rateLimit: { windowSeconds: 60, perUsernameAndClient: 1_000, perClient: 1_000 } };
   const api = await createMockApi(mockApiConfig({ accessTtl: 300, controls: true, ...limits }));
   const shortApi = await createMockApi(mockApiConfig({ accessTtl: 2, controls: true, ...limits }));
   return {
