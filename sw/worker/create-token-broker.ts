@@ -2,6 +2,9 @@ import type { UserRecord } from '../protocol.ts';
 import { installBroker, type InstallOptions } from './install.ts';
 import { consoleLog, silentLog } from './log.ts';
 import { resolveOptions, type TokenBrokerOptions } from './options.ts';
+import { createDpop } from './dpop/dpop.ts';
+import { createIdbKeyStore } from './dpop/key-store.ts';
+import { lazyIdbStore } from './idb.ts';
 import { createIdbSessionStore } from './session-store.ts';
 import { TokenBroker, type BrokerDeps } from './token-broker.ts';
 
@@ -30,13 +33,15 @@ export function createTokenBroker<User = UserRecord>(
 ): ServiceWorkerTokenBroker<User> {
   const config = resolveOptions(options, options.origin ?? globalThis.location?.origin);
   const navigator = globalThis.navigator as WorkerNavigator | undefined;
+  const idb = lazyIdbStore();
   return new ServiceWorkerTokenBroker<User>(config, {
     transport: (request) => fetch(request),
     clock: Date,
-    store: createIdbSessionStore(),
+    store: createIdbSessionStore(idb),
     log: options.log === false ? silentLog : (options.log ?? consoleLog),
     lock: (task) => (navigator?.locks ? navigator.locks.request('token-broker-refresh', task) : task()),
     online: () => navigator?.onLine !== false,
+    ...(config.dpop ? { dpop: createDpop({ store: createIdbKeyStore(idb), clock: Date }) } : {}),
     ...deps,
   });
 }

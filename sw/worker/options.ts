@@ -21,6 +21,11 @@ export interface TokenBrokerOptions<User = UserRecord> {
    * Must cover every endpoint.
    */
   brokerOnly?: readonly string[];
+  /**
+   * Bind every token to a non-extractable key of this browser with DPoP proofs (RFC 9449), so a
+   * token that leaks is useless elsewhere. Default: what the adapter says its server supports.
+   */
+  dpop?: boolean;
   /** Narrows the user a token server describes; what it returns reaches pages and IndexedDB. Default: any object. */
   parseUser?: UserParser<User>;
   /** Upper bound of the refresh-ahead window, ms: refresh at min(this, a third of the lifetime) before expiry. Default 30000. */
@@ -46,6 +51,8 @@ export interface BrokerConfig<User = UserRecord> {
   readonly isAllowed: (url: URL) => boolean;
   readonly isBrokerOnly: (url: URL) => boolean;
   readonly parseUser: UserParser<User>;
+  /** Whether calls carry DPoP proofs. */
+  readonly dpop: boolean;
   readonly refreshSkewMs: number;
   readonly authTimeoutMs: number;
   readonly retryAfterSeconds: number;
@@ -55,6 +62,7 @@ const KNOWN: readonly string[] = [
   'adapter',
   'allowlist',
   'brokerOnly',
+  'dpop',
   'parseUser',
   'refreshSkewMs',
   'authTimeoutMs',
@@ -132,6 +140,7 @@ export function resolveOptions<User = UserRecord>(options: TokenBrokerOptions<Us
     }
   }
   if (options.parseUser !== undefined && typeof options.parseUser !== 'function') throw new TypeError('parseUser must be a function');
+  if (options.dpop !== undefined && typeof options.dpop !== 'boolean') throw new TypeError('dpop must be true or false');
   return Object.freeze({
     origin: base.origin,
     adapter,
@@ -141,6 +150,7 @@ export function resolveOptions<User = UserRecord>(options: TokenBrokerOptions<Us
     isAllowed: createMatcher(allowlist),
     isBrokerOnly: createMatcher(brokerOnly),
     parseUser: options.parseUser ?? (anyUser as UserParser<User>),
+    dpop: options.dpop ?? adapter.dpop ?? false,
     refreshSkewMs: positive(options.refreshSkewMs, 'refreshSkewMs', 30_000),
     authTimeoutMs: positive(options.authTimeoutMs, 'authTimeoutMs', 10_000),
     retryAfterSeconds: positive(options.retryAfterSeconds, 'retryAfterSeconds', 5),

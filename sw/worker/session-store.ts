@@ -1,5 +1,6 @@
-import { createStore, del, get, set, type UseStore } from 'idb-keyval';
+import { del, get, set } from 'idb-keyval';
 import { isPlainObject, type UserParser } from '../protocol.ts';
+import { lazyIdbStore } from './idb.ts';
 
 /**
  * What survives a worker restart: who is signed in and until when the last access token was
@@ -30,9 +31,7 @@ export function parseStoredSession<User>(value: unknown, parseUser: UserParser<U
 }
 
 /** The worker's store: one record in its own IndexedDB database through idb-keyval, opened on first use. */
-export function createIdbSessionStore(dbName = 'token-broker', storeName = 'session'): SessionStore {
-  let store: UseStore | undefined;
-  const open = (): UseStore => (store ??= createStore(dbName, storeName));
+export function createIdbSessionStore(open = lazyIdbStore()): SessionStore {
   return {
     load: () => get(KEY, open()),
     save: (session) => set(KEY, { user: session.user, accessExpiresAt: session.accessExpiresAt }, open()),

@@ -2,6 +2,7 @@ import { BrokerError, toBrokerError } from '../errors.ts';
 import type { Credentials, DiagnosticCheck, Session, UserRecord } from '../protocol.ts';
 import type { AuthRequest, Grant } from './adapters/auth-adapter.ts';
 import { diagnose } from './diagnose.ts';
+import type { Dpop, Proof } from './dpop/dpop.ts';
 import { bareUrl, type Log } from './log.ts';
 import { denylistFor, type BrokerConfig } from './options.ts';
 import { authUnavailableResponse, brokerOnlyResponse } from './responses.ts';
@@ -39,6 +40,8 @@ export interface BrokerDeps<User> extends WorkerHooks<User> {
   lock?: Lock;
   /** Whether the browser believes it is online; while it is not, no refresh is attempted. */
   online?: () => boolean;
+  /** Proofs of possession (RFC 9449): with it every token-endpoint and API call carries a `DPoP` proof. */
+  dpop?: Dpop;
 }
 
 /** What the broker does with a page's request: lend the token, refuse it, or leave it alone. */
@@ -46,6 +49,8 @@ export type RequestKind = 'api' | 'broker-only' | 'other';
 
 interface HeldToken {
   value: string;
+  /** `Bearer`, or `DPoP` for a token bound to the worker's key. */
+  scheme: 'Bearer' | 'DPoP';
   expiresAt: number;
   /** When refresh-ahead starts: min(refreshSkewMs, a third of the lifetime) before expiry. */
   refreshAt: number;
@@ -159,10 +164,10 @@ export class TokenBroker<User = UserRecord> {
     const grant = await this.#guard('login', async () =>
       this.#config.adapter.readGrant(await this.#call('login', url, this.#config.adapter.login(credentials)), 'login'),
     );
-    const user = this.#parseUser(grant, 'login');
+    const checked = this.#check(grant, 'login');
     this.#epoch += 1;
-    if (this.#user !== undefined && JSON.stringify(this.#user) !== JSON.stringify(user)) await this.#purge();
-    await this.#accept(grant, user);
+    if (this.#user !== undefined && JSON.stringify(this.#user) !== JSON.stringify(checked.user)) await this.#purge();
+    await this.#accept(grant, checked);
     return this.#describe();
   }
 
@@ -256,14 +261,14 @@ export class TokenBroker<User = UserRecord> {
       const lock = this.#deps.lock ?? sameLock;
       const url = this.#config.endpoints.refresh;
       let grant: Grant;
-      let user: User;
+      let checked: { user: User; scheme: HeldToken['scheme'] };
       try {
         grant = await lock(() =>
           this.#guard('refresh', async () =>
             this.#config.adapter.readGrant(await this.#call('refresh', url, this.#config.adapter.refresh()), 'refresh'),
           ),
         );
-        user = this.#parseUser(grant, 'refresh');
+        checked = this.#check(grant, 'refresh');
       } catch (error) {
         if (epoch === this.#epoch && error instanceof BrokerError && error.code === 'invalid_grant') await this.#endSession();
         throw error;
@@ -273,7 +278,7 @@ export class TokenBroker<User = UserRecord> {
         if (this.#token) return this.#token;
         throw new BrokerError('invalid_grant', 'The session has ended; sign in again.');
       }
-      return this.#accept(grant, user);
+      return this.#accept(grant, checked);
     });
   }
 
@@ -294,33 +299,43 @@ export class TokenBroker<User = UserRecord> {
     await this.#guard('logout', () => this.#sendAuthorized((held) => this.#call('logout', url, spec, held), token));
   }
 
-  /** Sends one call to a token endpoint, bounded by authTimeoutMs; a failure to connect is `network`. */
+  /**
+   * Sends one call to a token endpoint, bounded by authTimeoutMs; a failure to connect is
+   * `network`. With DPoP, a server that asks for a (new) nonce gets the call once more.
+   */
   #call(step: AuthStep, url: string, spec: AuthRequest, token?: HeldToken): Promise<Response> {
+    const method = spec.method ?? 'POST';
+    const json = spec.json === undefined ? undefined : JSON.stringify(spec.json);
     return withTimeout(this.#config.authTimeoutMs, async (signal) => {
-      const headers = new Headers(spec.headers);
-      headers.set('Accept', 'application/json');
-      let body: BodyInit | undefined;
-      if (spec.json !== undefined) {
-        headers.set('Content-Type', 'application/json');
-        body = JSON.stringify(spec.json);
-      } else if (spec.form) body = spec.form;
-      if (token) headers.set('Authorization', `Bearer ${token.value}`);
-      const init: RequestInit = {
-        method: spec.method ?? 'POST',
-        headers,
-        credentials: 'include',
-        cache: 'no-store',
-        redirect: 'error',
-        signal,
+      let proof: Proof | undefined;
+      const send = async (): Promise<Response> => {
+        const headers = new Headers(spec.headers);
+        headers.set('Accept', 'application/json');
+        if (json !== undefined) headers.set('Content-Type', 'application/json');
+        proof = await this.#authorize(headers, method, url, token);
+        const init: RequestInit = { method, headers, credentials: 'include', cache: 'no-store', redirect: 'error', signal };
+        if (json !== undefined) init.body = json;
+        else if (spec.form) init.body = spec.form;
+        try {
+          return await this.#deps.transport(new Request(url, init));
+        } catch (error) {
+          if (signal.aborted) throw signal.reason;
+          throw this.#unreachable(step, url, error);
+        }
       };
-      if (body !== undefined) init.body = body;
-      try {
-        return await this.#deps.transport(new Request(url, init));
-      } catch (error) {
-        if (signal.aborted) throw signal.reason;
-        throw this.#unreachable(step, url, error);
-      }
+      const first = await send();
+      return proof && (await this.#deps.dpop?.observe(url, first, 'token', proof)) ? send() : first;
     });
+  }
+
+  /** Sets `Authorization` for `token` (if any) and, with DPoP, the `DPoP` proof for this request. */
+  async #authorize(headers: Headers, method: string, url: string, token: HeldToken | undefined): Promise<Proof | undefined> {
+    if (token) headers.set('Authorization', `${token.scheme} ${token.value}`);
+    const dpop = this.#deps.dpop;
+    if (!dpop) return undefined;
+    const proof = await dpop.proof(method, url, token?.scheme === 'DPoP' ? token.value : undefined);
+    headers.set('DPoP', proof.header);
+    return proof;
   }
 
   #unreachable(step: AuthStep, url: string, error: unknown): BrokerError {
@@ -355,20 +370,25 @@ export class TokenBroker<User = UserRecord> {
     this.#deps.log(`${step} failed${endpoint}: ${error.code}: ${error.message}${cause}`);
   }
 
-  #parseUser(grant: Grant, step: 'login' | 'refresh'): User {
+  /** Checks a grant's user and token type before anything is held; a mismatch is `bad_response`, logged. */
+  #check(grant: Grant, step: 'login' | 'refresh'): { user: User; scheme: HeldToken['scheme'] } {
     const user = this.#config.parseUser(grant.user);
-    if (user === undefined) {
-      const error = new BrokerError(
-        'bad_response',
-        `${step}: the user in the answer did not pass parseUser (check the adapter's user mapping).`,
-      );
+    const type = grant.tokenType ?? 'Bearer';
+    const scheme = type.toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer';
+    let problem: string | undefined;
+    if (user === undefined) problem = `${step}: the user in the answer did not pass parseUser (check the adapter's user mapping).`;
+    else if (this.#deps.dpop && scheme !== 'DPoP') {
+      problem = `${step}: the token server ignored the DPoP proof (token_type "${type}"): it does not support DPoP; set the option dpop: false.`;
+    } else if (!this.#deps.dpop && scheme === 'DPoP') problem = `${step}: a DPoP-bound token came back though no proof was sent.`;
+    if (problem !== undefined || user === undefined) {
+      const error = new BrokerError('bad_response', problem ?? step);
       this.#report(step, error);
       throw error;
     }
-    return user;
+    return { user, scheme };
   }
 
-  async #accept(grant: Grant, user: User): Promise<HeldToken> {
+  async #accept(grant: Grant, { user, scheme }: { user: User; scheme: HeldToken['scheme'] }): Promise<HeldToken> {
     const receivedAt = this.#deps.clock.now();
     // RFC 6749 5.1: schedule from expires_in as received, not from `exp` against a local clock that may be off.
     const lifetime = grant.expiresIn * 1000;
@@ -376,6 +396,7 @@ export class TokenBroker<User = UserRecord> {
     this.#generation += 1;
     const token: HeldToken = {
       value: grant.accessToken,
+      scheme,
       expiresAt: receivedAt + lifetime,
       refreshAt: receivedAt + lifetime - skew,
       generation: this.#generation,
@@ -395,6 +416,8 @@ export class TokenBroker<User = UserRecord> {
   async #endSession(): Promise<void> {
     this.#user = undefined;
     this.#token = undefined;
+    // A new session gets a new key: nothing bound to this one is worth anything any more.
+    await this.#deps.dpop?.reset();
     try {
       await this.#deps.store.clear();
     } catch {
@@ -413,15 +436,21 @@ export class TokenBroker<User = UserRecord> {
     }
   }
 
-  #send(request: Request, body: ArrayBuffer | undefined, token: HeldToken): Promise<Response> {
-    const headers = new Headers(request.headers);
-    headers.set('Authorization', `Bearer ${token.value}`);
-    // `manual`: a redirect never carries the token anywhere, and the page sees it fail.
-    const init: RequestInit = { headers, redirect: 'manual' };
-    // A no-cors request would silently drop the header; cors keeps it (same-origin works too).
-    if (request.mode === 'no-cors') init.mode = 'cors';
-    if (body !== undefined) init.body = body;
-    return this.#deps.transport(new Request(request, init));
+  /** Sends a page's request with the token; with DPoP, once more when the API asks for a new nonce. */
+  async #send(request: Request, body: ArrayBuffer | undefined, token: HeldToken): Promise<Response> {
+    let proof: Proof | undefined;
+    const attempt = async (): Promise<Response> => {
+      const headers = new Headers(request.headers);
+      proof = await this.#authorize(headers, request.method, request.url, token);
+      // `manual`: a redirect never carries the token anywhere, and the page sees it fail.
+      const init: RequestInit = { headers, redirect: 'manual' };
+      // A no-cors request would silently drop the header; cors keeps it (same-origin works too).
+      if (request.mode === 'no-cors') init.mode = 'cors';
+      if (body !== undefined) init.body = body;
+      return this.#deps.transport(new Request(request, init));
+    };
+    const first = await attempt();
+    return proof && (await this.#deps.dpop?.observe(request.url, first, 'api', proof)) ? attempt() : first;
   }
 
   #unavailable(): Response {

@@ -29,6 +29,8 @@ export interface Grant {
   readonly expiresIn: number;
   /** The user as the server described it; the broker's `parseUser` narrows it. */
   readonly user: unknown;
+  /** `token_type` as the server gave it: `Bearer` (the default) or `DPoP` (RFC 9449 5). */
+  readonly tokenType?: string;
 }
 
 /**
@@ -43,6 +45,8 @@ export interface Grant {
 export interface AuthAdapter {
   /** A name for log lines, e.g. `cookieSession`. */
   readonly name: string;
+  /** Whether the server binds tokens to a DPoP key (RFC 9449); the default of the broker's `dpop` option. */
+  readonly dpop?: boolean;
   readonly endpoints: AuthEndpoints;
   /** The sign-in call for what the page sent. */
   login(credentials: Credentials): AuthRequest;

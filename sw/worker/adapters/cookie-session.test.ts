@@ -30,14 +30,20 @@ describe('cookieSession', () => {
   });
 
   it('reads a grant', async () => {
-    await expect(adapter.readGrant(json(GRANT), 'login')).resolves.toEqual({ accessToken: GRANT.access_token, expiresIn: 300, user: USER });
+    await expect(adapter.readGrant(json(GRANT), 'login')).resolves.toEqual({
+      accessToken: GRANT.access_token,
+      expiresIn: 300,
+      user: USER,
+      tokenType: 'Bearer',
+    });
+    await expect(adapter.readGrant(json({ ...GRANT, token_type: 'DPoP' }), 'login')).resolves.toMatchObject({ tokenType: 'DPoP' });
   });
 
   it.each([
     ['no access_token', { ...GRANT, access_token: undefined }, /"access_token"/],
     ['a numeric expires_in as a string', { ...GRANT, expires_in: '300' }, /"expires_in"/],
     ['a non-positive lifetime', { ...GRANT, expires_in: 0 }, /"expires_in"/],
-    ['a token type other than Bearer', { ...GRANT, token_type: 'mac' }, /token_type "mac"/],
+    ['a token type other than Bearer or DPoP', { ...GRANT, token_type: 'mac' }, /token_type "mac"/],
   ])('refuses a grant with %s as bad_response naming the field', async (_, body, reason) => {
     const error = await failure(adapter.readGrant(json(body), 'refresh'));
     expect(error.code).toBe('bad_response');

@@ -34,8 +34,9 @@ export function cookieSession(options: CookieSessionOptions = {}): AuthAdapter {
       const body = await readJsonObject(response, step);
       const accessToken = requireString(body, 'access_token', step);
       const type = requireString(body, 'token_type', step);
-      if (type.toLowerCase() !== 'bearer') throw new BrokerError('bad_response', `${step}: token_type "${type}" is not Bearer.`);
-      return { accessToken, expiresIn: requireLifetime(body.expires_in, 'expires_in', step), user: body.user };
+      if (!/^(bearer|dpop)$/i.test(type))
+        throw new BrokerError('bad_response', `${step}: token_type "${type}" is neither Bearer nor DPoP.`);
+      return { accessToken, expiresIn: requireLifetime(body.expires_in, 'expires_in', step), user: body.user, tokenType: type };
     },
     tokenRejected: RFC6749.tokenRejected,
   };

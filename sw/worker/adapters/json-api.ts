@@ -87,7 +87,9 @@ export function jsonApi(options: JsonApiOptions): AuthAdapter {
       if (typeof pickUser === 'function') user = pickUser(body);
       else if (typeof pickUser === 'string') user = body[pickUser];
       else user = defaultUser(body, [tokenField, lifetimeField]);
-      return { accessToken, expiresIn, user };
+      return typeof body.token_type === 'string'
+        ? { accessToken, expiresIn, user, tokenType: body.token_type }
+        : { accessToken, expiresIn, user };
     },
     tokenRejected: semantics.tokenRejected,
   };

@@ -1,0 +1,129 @@
+import { base64url, calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload } from 'jose';
+import type { Clock } from '../token-broker.ts';
+import type { KeyStore } from './key-store.ts';
+
+/** Where a response came from, for reading what DPoP asks of the next request. */
+export type DpopStep = 'token' | 'api';
+
+/** A signed proof, and the nonce it carries (if any). */
+export interface Proof {
+  header: string;
+  nonce: string | undefined;
+}
+
+/** Proofs of possession (RFC 9449) with one key per session, and what the servers said about nonces. */
+export interface Dpop {
+  /** A `DPoP` proof for one request; `accessToken` adds `ath` (for resource requests). */
+  proof(method: string, url: string, accessToken?: string): Promise<Proof>;
+  /**
+   * Remembers a response's `DPoP-Nonce` (and the server's clock), and says whether the response
+   * asks for the request again with a nonce other than the one `sent` carried (RFC 9449 8 and
+   * 9: `use_dpop_nonce`); so concurrent requests that all carried the old nonce each retry once.
+   */
+  observe(url: string, response: Response, step: DpopStep, sent: Proof): Promise<boolean>;
+  /** The key's JWK thumbprint (RFC 7638), what bound tokens carry as `cnf.jkt`. */
+  thumbprint(): Promise<string>;
+  /** Drops the key: the next session gets a new one. */
+  reset(): Promise<void>;
+}
+
+interface SessionKey {
+  privateKey: CryptoKey;
+  jwk: JWK;
+  thumbprint: string;
+}
+
+const NONCE_ERROR = /\berror\s*=\s*"?use_dpop_nonce\b/i;
+
+/** `htu` (RFC 9449 4.2): the URL without query and fragment. */
+function htu(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.origin}${parsed.pathname}`;
+}
+
+async function asksForNonce(response: Response, step: DpopStep): Promise<boolean> {
+  if (step === 'api') return response.status === 401 && NONCE_ERROR.test(response.headers.get('WWW-Authenticate') ?? '');
+  if (response.status !== 400) return false;
+  try {
+    const body = (await response.clone().json()) as { error?: unknown };
+    return body.error === 'use_dpop_nonce';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Signs DPoP proofs with jose: `typ: dpop+jwt`, ES256, the public key in `jwk`; claims `jti`,
+ * `htm`, `htu`, `iat` (on the server's clock, from its `Date` header, so a client clock that is
+ * off still makes fresh proofs), `ath` and `nonce` where due. The key is a non-extractable P-256
+ * pair made on first need and kept in the KeyStore; the public JWK, its thumbprint and the `ath`
+ * of the current token are computed once, so a request costs one signature.
+ */
+export function createDpop(deps: { store: KeyStore; clock: Clock }): Dpop {
+  let key: Promise<SessionKey> | undefined;
+  const nonces = new Map<string, string>();
+  let serverOffsetMs = 0;
+  let ath: { token: string; value: Promise<string> } | undefined;
+
+  async function loadOrCreate(): Promise<SessionKey> {
+    let pair = await deps.store.load().catch(() => undefined);
+    if (!pair) {
+      pair = await generateKeyPair('ES256', { extractable: false });
+      await deps.store.save(pair).catch(() => undefined); // Without storage the key lasts as long as this worker.
+    }
+    const { kty, crv, x, y } = await exportJWK(pair.publicKey);
+    const jwk: JWK = { kty, crv, x, y };
+    return { privateKey: pair.privateKey, jwk, thumbprint: await calculateJwkThumbprint(jwk) };
+  }
+
+  function sessionKey(): Promise<SessionKey> {
+    key ??= loadOrCreate();
+    key.catch(() => (key = undefined));
+    return key;
+  }
+
+  function athOf(token: string): Promise<string> {
+    if (ath?.token !== token) {
+      const value = crypto.subtle
+        .digest('SHA-256', new TextEncoder().encode(token))
+        .then((digest) => base64url.encode(new Uint8Array(digest)));
+      ath = { token, value };
+    }
+    return ath.value;
+  }
+
+  return {
+    async proof(method, url, accessToken) {
+      const { privateKey, jwk } = await sessionKey();
+      const claims: JWTPayload = { htm: method.toUpperCase(), htu: htu(url), jti: crypto.randomUUID() };
+      const nonce = nonces.get(new URL(url).origin);
+      if (nonce !== undefined) claims.nonce = nonce;
+      if (accessToken !== undefined) claims.ath = await athOf(accessToken);
+      const header = await new SignJWT(claims)
+        .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk })
+        .setIssuedAt(Math.floor((deps.clock.now() + serverOffsetMs) / 1000))
+        .sign(privateKey);
+      return { header, nonce };
+    },
+
+    async observe(url, response, step, sent) {
+      const date = Date.parse(response.headers.get('Date') ?? '');
+      if (Number.isFinite(date)) serverOffsetMs = date - deps.clock.now();
+      const nonce = response.headers.get('DPoP-Nonce');
+      if (nonce === null || nonce === '') return false;
+      nonces.set(new URL(url).origin, nonce);
+      return nonce !== sent.nonce && (await asksForNonce(response, step));
+    },
+
+    async thumbprint() {
+      return (await sessionKey()).thumbprint;
+    },
+
+    async reset() {
+      key = undefined;
+      ath = undefined;
+      nonces.clear();
+      await deps.store.clear().catch(() => undefined);
+    },
+  };
+}
