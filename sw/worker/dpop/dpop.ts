@@ -1,4 +1,4 @@
-import { base64url, calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload } from 'jose';
+import { base64url, CompactSign, type JWK } from 'jose';
 import type { Clock } from '../token-broker.ts';
 import type { KeyStore } from './key-store.ts';
 
@@ -21,18 +21,19 @@ export interface Dpop {
    * 9: `use_dpop_nonce`); so concurrent requests that all carried the old nonce each retry once.
    */
   observe(url: string, response: Response, step: DpopStep, sent: Proof): Promise<boolean>;
-  /** The key's JWK thumbprint (RFC 7638), what bound tokens carry as `cnf.jkt`. */
-  thumbprint(): Promise<string>;
+  /** The public key as a JWK (bound tokens carry its RFC 7638 thumbprint as `cnf.jkt`). */
+  publicJwk(): Promise<JWK>;
   /** Drops the key: the next session gets a new one. */
   reset(): Promise<void>;
 }
 
 interface SessionKey {
   privateKey: CryptoKey;
-  jwk: JWK;
-  thumbprint: string;
+  /** The protected header, the same for every proof of this key. */
+  header: { alg: 'ES256'; typ: 'dpop+jwt'; jwk: JWK };
 }
 
+const ENCODER = new TextEncoder();
 const NONCE_ERROR = /\berror\s*=\s*"?use_dpop_nonce\b/i;
 
 /** `htu` (RFC 9449 4.2): the URL without query and fragment. */
@@ -53,11 +54,12 @@ async function asksForNonce(response: Response, step: DpopStep): Promise<boolean
 }
 
 /**
- * Signs DPoP proofs with jose: `typ: dpop+jwt`, ES256, the public key in `jwk`; claims `jti`,
- * `htm`, `htu`, `iat` (on the server's clock, from its `Date` header, so a client clock that is
- * off still makes fresh proofs), `ath` and `nonce` where due. The key is a non-extractable P-256
- * pair made on first need and kept in the KeyStore; the public JWK, its thumbprint and the `ath`
- * of the current token are computed once, so a request costs one signature.
+ * Signs DPoP proofs with jose's CompactSign: `typ: dpop+jwt`, ES256, the public key in `jwk`;
+ * claims `jti`, `htm`, `htu`, `iat` (on the server's clock, from its `Date` header, so a client
+ * clock that is off still makes fresh proofs), `ath` and `nonce` where due. The key is a
+ * non-extractable P-256 pair made by WebCrypto on first need and kept in the KeyStore; the
+ * protected header and the `ath` of the current token are computed once, so a request costs
+ * one signature.
  */
 export function createDpop(deps: { store: KeyStore; clock: Clock }): Dpop {
   let key: Promise<SessionKey> | undefined;
@@ -68,12 +70,12 @@ export function createDpop(deps: { store: KeyStore; clock: Clock }): Dpop {
   async function loadOrCreate(): Promise<SessionKey> {
     let pair = await deps.store.load().catch(() => undefined);
     if (!pair) {
-      pair = await generateKeyPair('ES256', { extractable: false });
+      // WebCrypto itself makes the pair: the private key is non-extractable from birth.
+      pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
       await deps.store.save(pair).catch(() => undefined); // Without storage the key lasts as long as this worker.
     }
-    const { kty, crv, x, y } = await exportJWK(pair.publicKey);
-    const jwk: JWK = { kty, crv, x, y };
-    return { privateKey: pair.privateKey, jwk, thumbprint: await calculateJwkThumbprint(jwk) };
+    const { kty, crv, x, y } = (await crypto.subtle.exportKey('jwk', pair.publicKey)) as JWK;
+    return { privateKey: pair.privateKey, header: { alg: 'ES256', typ: 'dpop+jwt', jwk: { kty, crv, x, y } } };
   }
 
   function sessionKey(): Promise<SessionKey> {
@@ -84,9 +86,7 @@ export function createDpop(deps: { store: KeyStore; clock: Clock }): Dpop {
 
   function athOf(token: string): Promise<string> {
     if (ath?.token !== token) {
-      const value = crypto.subtle
-        .digest('SHA-256', new TextEncoder().encode(token))
-        .then((digest) => base64url.encode(new Uint8Array(digest)));
+      const value = crypto.subtle.digest('SHA-256', ENCODER.encode(token)).then((digest) => base64url.encode(new Uint8Array(digest)));
       ath = { token, value };
     }
     return ath.value;
@@ -94,16 +94,17 @@ export function createDpop(deps: { store: KeyStore; clock: Clock }): Dpop {
 
   return {
     async proof(method, url, accessToken) {
-      const { privateKey, jwk } = await sessionKey();
-      const claims: JWTPayload = { htm: method.toUpperCase(), htu: htu(url), jti: crypto.randomUUID() };
+      const { privateKey, header } = await sessionKey();
       const nonce = nonces.get(new URL(url).origin);
-      if (nonce !== undefined) claims.nonce = nonce;
-      if (accessToken !== undefined) claims.ath = await athOf(accessToken);
-      const header = await new SignJWT(claims)
-        .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk })
-        .setIssuedAt(Math.floor((deps.clock.now() + serverOffsetMs) / 1000))
-        .sign(privateKey);
-      return { header, nonce };
+      const claims = {
+        jti: crypto.randomUUID(),
+        htm: method.toUpperCase(),
+        htu: htu(url),
+        iat: Math.floor((deps.clock.now() + serverOffsetMs) / 1000),
+        ...(nonce === undefined ? {} : { nonce }),
+        ...(accessToken === undefined ? {} : { ath: await athOf(accessToken) }),
+      };
+      return { header: await new CompactSign(ENCODER.encode(JSON.stringify(claims))).setProtectedHeader(header).sign(privateKey), nonce };
     },
 
     async observe(url, response, step, sent) {
@@ -115,8 +116,8 @@ export function createDpop(deps: { store: KeyStore; clock: Clock }): Dpop {
       return nonce !== sent.nonce && (await asksForNonce(response, step));
     },
 
-    async thumbprint() {
-      return (await sessionKey()).thumbprint;
+    async publicJwk() {
+      return (await sessionKey()).header.jwk;
     },
 
     async reset() {
