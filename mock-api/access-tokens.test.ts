@@ -106,3 +106,11 @@ describe('createAccessTokens', () => {
     expect(await tokens.verify(await tokens.issue('1', 'family-1'))).toBeDefined();
   });
 });
+
+describe('DPoP-bound access tokens', () => {
+  it('carry cnf.jkt when issued for a key, and nothing of the kind otherwise', async () => {
+    const tokens = await service();
+    expect(await tokens.verify(await tokens.issue('1', 'family-1', 'thumb'))).toMatchObject({ cnf: { jkt: 'thumb' } });
+    expect((await tokens.verify(await tokens.issue('1', 'family-1')))?.cnf).toBeUndefined();
+  });
+});

@@ -11,8 +11,11 @@ import {
 
 /** Issues and verifies ES256 access tokens (RFC 9068 JWT profile) with the service's own key. */
 export interface AccessTokens {
-  /** A token for `subject` in session `sid` (the refresh-token family): it dies with the family. */
-  issue(subject: string, sid: string): Promise<string>;
+  /**
+   * A token for `subject` in session `sid` (the refresh-token family): it dies with the family.
+   * With `jkt` it is bound to that DPoP key (`cnf.jkt`, RFC 9449 6).
+   */
+  issue(subject: string, sid: string, jkt?: string): Promise<string>;
   /** The verified payload, or undefined for any token that is not ours and current. */
   verify(token: string): Promise<JWTPayload | undefined>;
   /** The public key set, for /.well-known/jwks.json. */
@@ -45,9 +48,9 @@ export async function createAccessTokens(
 ): Promise<AccessTokens> {
   let key = initialKey ?? (await newSigningKey());
   return {
-    async issue(subject, sid) {
+    async issue(subject, sid, jkt) {
       const iat = Math.floor(options.now() / 1000);
-      return new SignJWT({ client_id: 'token-broker-demo', sid })
+      return new SignJWT({ client_id: 'token-broker-demo', sid, ...(jkt === undefined ? {} : { cnf: { jkt } }) })
         .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: key.kid })
         .setIssuer(options.issuer)
         .setAudience(options.audience)

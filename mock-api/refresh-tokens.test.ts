@@ -77,3 +77,24 @@ describe('RefreshTokens families', () => {
     expect(store.isActive(issued.family)).toBe(false);
   });
 });
+
+describe('RefreshTokens bound to a DPoP key', () => {
+  it('rotates only with the proof of the key it was issued to; another key or none revokes the family', async () => {
+    for (const presented of ['other-key', undefined]) {
+      const { store } = tokens();
+      const issued = await store.issue(1, true, 'key-a');
+      expect(store.boundKey(issued.family)).toBe('key-a');
+      const rotated = await store.rotate(issued.token, 'key-a');
+      expect(rotated.ok).toBe(true);
+      if (!rotated.ok) throw new Error('unreachable');
+      expect(await store.rotate(rotated.token, presented)).toEqual({ ok: false, reason: 'wrong_key' });
+      expect(store.isActive(issued.family)).toBe(false);
+    }
+  });
+
+  it('leaves an unbound family to the cookie alone', async () => {
+    const { store } = tokens();
+    const issued = await store.issue(1, true);
+    expect((await store.rotate(issued.token)).ok).toBe(true);
+  });
+});

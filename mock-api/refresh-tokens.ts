@@ -12,7 +12,7 @@ export interface IssuedRefreshToken {
 }
 
 /** Why a refresh token was refused. */
-export type RefusalReason = 'unknown' | 'expired' | 'revoked' | 'reused';
+export type RefusalReason = 'unknown' | 'expired' | 'revoked' | 'reused' | 'wrong_key';
 
 /** The outcome of presenting a refresh token. */
 export type RotationResult = ({ ok: true; userId: number } & IssuedRefreshToken) | { ok: false; reason: RefusalReason };
@@ -23,6 +23,8 @@ interface Family {
   expiresAt: number;
   revoked: boolean;
   current: string;
+  /** The thumbprint of the DPoP key the family was issued to (RFC 9449 5): only that key refreshes it. */
+  jkt: string | undefined;
 }
 
 interface TokenRecord {
@@ -64,11 +66,12 @@ export class RefreshTokens {
 
   constructor(private readonly options: { ttl: number; grace: number; now: () => number }) {}
 
-  /** Starts a family for a user who just signed in. */
-  async issue(userId: number, persistent: boolean): Promise<IssuedRefreshToken> {
+  /** Starts a family for a user who just signed in; with `jkt`, bound to that DPoP key. */
+  async issue(userId: number, persistent: boolean, jkt?: string): Promise<IssuedRefreshToken> {
     const fresh = await freshToken();
     const familyId = crypto.randomUUID();
-    const family: Family = { userId, persistent, expiresAt: this.options.now() + this.options.ttl * 1000, revoked: false, current: '' };
+    const expiresAt = this.options.now() + this.options.ttl * 1000;
+    const family: Family = { userId, persistent, expiresAt, revoked: false, current: '', jkt };
     this.#families.set(familyId, family);
     return this.#adopt(familyId, family, fresh);
   }
@@ -79,7 +82,7 @@ export class RefreshTokens {
    * of one token, one rotates, and the rest get the grace answer (that same successor) or
    * revoke the family as reuse.
    */
-  async rotate(token: string): Promise<RotationResult> {
+  async rotate(token: string, jkt?: string): Promise<RotationResult> {
     const [hash, fresh] = await Promise.all([hashOf(token), freshToken()]);
     const now = this.options.now();
     this.#forgetOldSuccessors(now);
@@ -90,6 +93,11 @@ export class RefreshTokens {
     const family = this.#families.get(record.familyId);
     if (!family || family.revoked) return { ok: false, reason: 'revoked' };
     if (now >= family.expiresAt) return { ok: false, reason: 'expired' };
+    if (family.jkt !== undefined && family.jkt !== jkt) {
+      // RFC 9449 5: a bound refresh token presented without its key's proof was stolen.
+      family.revoked = true;
+      return { ok: false, reason: 'wrong_key' };
+    }
 
     if (record.replacedAt !== undefined) {
       // A lost response: within the grace, the just-replaced token gets its successor again,
@@ -115,6 +123,11 @@ export class RefreshTokens {
     const record = this.#tokens.get(await hashOf(token));
     const family = record && this.#families.get(record.familyId);
     if (family) family.revoked = true;
+  }
+
+  /** The DPoP key thumbprint a family is bound to, if any. */
+  boundKey(familyId: string): string | undefined {
+    return this.#families.get(familyId)?.jkt;
   }
 
   /** Whether a family (an access token's `sid`) is still live: known, not revoked, not expired. */
