@@ -451,3 +451,43 @@ describe('unexpected failures', () => {
     expect(text).not.toMatch(/secret|internal detail|\bat\s/);
   });
 });
+
+describe('headers', () => {
+  it('sends exactly the CSP and the hardening headers, on answers and on failures', async () => {
+    const t = await testApi();
+    for (const response of [await t.send('/.well-known/jwks.json'), await t.send('/api/nothing'), await t.send('/auth/login')]) {
+      expect(response.headers.get('Content-Security-Policy')).toBe(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; " +
+          "worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+      );
+      expect(response.headers.get('X-Content-Type-Options')).toBe('nosniff');
+      expect(response.headers.get('Referrer-Policy')).toBe('no-referrer');
+      expect(response.headers.get('Cross-Origin-Opener-Policy')).toBe('same-origin');
+      expect(response.headers.get('X-Frame-Options')).toBeNull();
+      expect(response.headers.get('Strict-Transport-Security')).toBeNull();
+    }
+  });
+
+  it('marks nothing under /auth/, /api/ or /__mock/ cacheable, failures included', async () => {
+    const t = await testApi();
+    for (const [path, method] of [
+      ['/auth/login', 'GET'],
+      ['/auth/nothing', 'POST'],
+      ['/api/nothing', 'GET'],
+      ['/api/me', 'POST'],
+      ['/__mock/stats', 'GET'],
+    ] as const) {
+      expect((await t.send(path, { method })).headers.get('Cache-Control'), `${method} ${path}`).toBe('no-store');
+    }
+  });
+});
+
+describe('methods', () => {
+  it('answers 405 with Allow to a method no route of the path has', async () => {
+    const t = await testApi();
+    const response = await t.send('/api/todos', { method: 'DELETE' });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('Allow')).toBe('GET, HEAD, POST');
+    expect(await response.json()).toMatchObject({ error: 'method_not_allowed' });
+  });
+});

@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
+import { getRequestListener } from '@hono/node-server';
 import { createMockApi } from './app.ts';
-import { configFromEnv } from './config.ts';
-import { DIST } from './static-files.ts';
-import { createAppListener, listen } from './app-server.ts';
+import { configFromEnv, DIST } from './config.ts';
 
 const config = (() => {
   try {
@@ -22,15 +21,35 @@ if (!existsSync(join(dist, 'index.html'))) {
   process.exit(1);
 }
 
-const listener = createAppListener(await createMockApi(config), dist);
-const server = createServer(listener);
+const app = await createMockApi(config, { dist });
+const listener = getRequestListener(app.fetch);
 
+// Node's default, stated: a request whose headers are larger gets 431 (SECURITY.md).
+const MAX_HEADER_BYTES = 16 * 1024;
+
+/** The app's listener on one address. */
+function appServer(): Server {
+  return createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => void listener(req, res));
+}
+
+/** Listens on `host:port` (0: any free port) and resolves with the port. */
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
+
+const server = appServer();
 const port = await listen(server, config.port, '127.0.0.1').catch((error: NodeJS.ErrnoException) => {
   console.error(`Cannot listen on 127.0.0.1:${config.port}: ${error.code ?? error.message}`);
   process.exit(1);
 });
 // Also on ::1, so http://localhost works however the browser resolves it.
-const ipv6 = createServer(listener);
+const ipv6 = appServer();
 await listen(ipv6, port, '::1').catch(() => ipv6.close());
 
 console.log(`Serving on http://localhost:${port}`);
