@@ -3,7 +3,7 @@ import { getRequestListener } from '@hono/node-server';
 import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
 import vue from '@vitejs/plugin-vue';
 import { VitePWA } from 'vite-plugin-pwa';
-import { API_PATH, createMockApi } from './mock-api/app.ts';
+import { answerUnreadableRequest, API_PATH, createMockApi } from './mock-api/app.ts';
 import { configFromEnv } from './mock-api/config.ts';
 
 /** The package.json export condition that points at the library's TypeScript sources. */
@@ -18,7 +18,7 @@ function mockApi(): Plugin {
     apply: 'serve',
     async configureServer(server) {
       const api = await createMockApi(configFromEnv(process.env));
-      const answer = getRequestListener(api.fetch);
+      const answer = getRequestListener(api.fetch, { errorHandler: answerUnreadableRequest });
       server.middlewares.use((req, res, next) => {
         if (API_PATH.test(req.url ?? '/')) void answer(req, res);
         else next();

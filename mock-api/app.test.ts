@@ -482,7 +482,14 @@ describe('headers', () => {
   });
 });
 
-describe('methods', () => {
+describe('request targets', () => {
+  it('answers 400 to a target that a URL parser would read as another host', async () => {
+    const t = await testApi();
+    const response = await t.send('//evil.example/api/me');
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: 'invalid_request' });
+  });
+
   it('answers 405 with Allow to a method no route of the path has', async () => {
     const t = await testApi();
     const response = await t.send('/api/todos', { method: 'DELETE' });

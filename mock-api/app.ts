@@ -1,5 +1,5 @@
 import { extname } from 'node:path';
-import type { Http2Bindings, HttpBindings } from '@hono/node-server';
+import { RequestError, type Http2Bindings, type HttpBindings } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
@@ -105,6 +105,36 @@ function errorResponse(c: Context, error: HttpError): Response {
 function answerError(error: Error, c: Context): Response {
   return errorResponse(c, error instanceof HttpError ? error : SERVER_ERROR);
 }
+
+/**
+ * The answer to a request that never reached the app (a Host or request target node-server cannot
+ * make a URL of, a request the HTTP parser refused, a CONNECT), built by the same middleware and
+ * error helper as every other answer.
+ */
+export async function answerOutsideApp(error: HttpError): Promise<Response> {
+  const edge = new Hono();
+  edge.use(securityHeaders);
+  edge.all('*', () => {
+    throw error;
+  });
+  edge.onError(answerError);
+  return edge.request('/');
+}
+
+/** For getRequestListener's `errorHandler`: what node-server could not turn into a Request. */
+export function answerUnreadableRequest(error: unknown): Promise<Response> {
+  return answerOutsideApp(
+    error instanceof RequestError
+      ? new HttpError(400, 'invalid_request', 'The Host header or the request target is malformed.')
+      : SERVER_ERROR,
+  );
+}
+
+/** A target that starts with `//` reads as another host to URL parsers; no path of this server has one. */
+const pathTargetsOnly: MiddlewareHandler = async (c, next) => {
+  if (c.req.path.startsWith('//')) throw new HttpError(400, 'invalid_request', 'The request target must be a path.');
+  await next();
+};
 
 const noStore: MiddlewareHandler = async (c, next) => {
   await next();
@@ -330,6 +360,7 @@ export function mockApiApp(services: Services, options: MockApiOptions = {}): Mo
   const { config } = services;
   const app: MockApi = new Hono<MockApiEnv>();
   app.use(securityHeaders);
+  app.use(pathTargetsOnly);
   app.use('/auth/*', noStore);
   app.use('/api/*', noStore);
   app.use('/__mock/*', noStore);
