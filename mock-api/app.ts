@@ -64,6 +64,11 @@ const MAX_USERNAME = 256;
 const MAX_PASSWORD = 1024;
 const JSON_TYPE = /^application\/json\s*(;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
 
+// What is left of a body after an early answer (413, 403, ...) is read and dropped, so that a
+// keep-alive connection stays in step; past this much or this long the answer closes it instead.
+const UNREAD_BODY_LIMIT = 1024 * 1024;
+const UNREAD_BODY_MS = 5_000;
+
 /** Every response, the built app's files included: the CSP and the hardening headers (SECURITY.md), nothing else. */
 const securityHeaders = secureHeaders({
   contentSecurityPolicy: {
@@ -139,6 +144,63 @@ const pathTargetsOnly: MiddlewareHandler = async (c, next) => {
 const noStore: MiddlewareHandler = async (c, next) => {
   await next();
   c.header('Cache-Control', 'no-store');
+};
+
+/** Reads and drops the rest of a body; false when it did not end within the byte or time budget. */
+async function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<boolean> {
+  const signal = AbortSignal.timeout(UNREAD_BODY_MS);
+  const late = new Promise<undefined>((resolve) => signal.addEventListener('abort', () => resolve(undefined), { once: true }));
+  try {
+    for (let bytes = 0; bytes <= UNREAD_BODY_LIMIT;) {
+      const chunk = await Promise.race([reader.read(), late]);
+      if (!chunk) return false;
+      if (chunk.done) return true;
+      bytes += chunk.value.byteLength;
+    }
+    return false;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Keeps a keep-alive connection in step after an answer given before the body was read (a 413 on a
+ * declared or a streamed size, a 403, ...): the rest of that body would otherwise wait on the socket
+ * and be parsed as the next request. The body is passed on through a stream whose source stays
+ * here, so that whatever the app did not read is read and dropped after it answered; a body too
+ * large or too slow for that gets `Connection: close` instead.
+ */
+const keepConnectionInStep: MiddlewareHandler = async (c, next) => {
+  // undici's types leave a body's chunk type open; a request body streams bytes.
+  const body = c.req.raw.body as ReadableStream<Uint8Array> | null;
+  if (!body) return next();
+  if (Number(c.req.header('Content-Length')) > UNREAD_BODY_LIMIT) {
+    await next();
+    c.header('Connection', 'close');
+    return;
+  }
+  const source = body.getReader();
+  let ended = false;
+  const passOn = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const chunk = await source.read();
+        if (chunk.done) {
+          ended = true;
+          controller.close();
+        } else {
+          controller.enqueue(chunk.value);
+        }
+      },
+    },
+    // Nothing is read ahead of the app, so what it leaves is still at the source.
+    { highWaterMark: 0 },
+  );
+  // Node's fetch needs `duplex` for a streamed body; not every lib's RequestInit declares it.
+  const init: RequestInit & { duplex: 'half' } = { body: passOn, duplex: 'half' };
+  c.req.raw = new Request(c.req.raw, init);
+  await next();
+  if (!ended && !(await discardRest(source))) c.header('Connection', 'close');
 };
 
 /** The body as a JSON object, or undefined for none; 415 for another content type, 400 for anything but an object. */
@@ -377,7 +439,12 @@ export function mockApiApp(services: Services, options: MockApiOptions = {}): Mo
     if (c.res.status === 401) services.stats.apiUnauthorized += 1;
   });
   for (const path of ['/auth/*', '/api/*', '/__mock/*']) {
-    app.use(path, bodyLimit({ maxSize: config.maxBodyBytes, onError: () => tooLarge(config.maxBodyBytes) }), jsonBodies);
+    app.use(
+      path,
+      keepConnectionInStep,
+      bodyLimit({ maxSize: config.maxBodyBytes, onError: () => tooLarge(config.maxBodyBytes) }),
+      jsonBodies,
+    );
   }
 
   routeAuth(app, services);

@@ -102,6 +102,11 @@ function post(path: string, headers: Record<string, string | number>): string {
   return `POST ${path} HTTP/1.1\r\n${lines.join('\r\n')}\r\n\r\n`;
 }
 
+function chunked(bytes: number): string {
+  const chunk = 'x'.repeat(1024);
+  return `${`400\r\n${chunk}\r\n`.repeat(Math.ceil(bytes / 1024))}0\r\n\r\n`;
+}
+
 /** The process is alive and a fresh connection gets the app. */
 async function expectStillServing(): Promise<void> {
   expect(server.exitCode).toBeNull();
@@ -115,6 +120,13 @@ function expectErrorShape(response: RawResponse | undefined): void {
   expect(JSON.parse(response?.body ?? '')).toEqual({ error: expect.any(String), message: expect.any(String) });
   expect(response?.headers['content-security-policy']).toContain("default-src 'self'");
   expect(response?.headers['x-content-type-options']).toBe('nosniff');
+}
+
+/** The first answer said Connection: close, and the server then ended the connection with a FIN, not a reset. */
+function expectClosedCleanly(result: Exchange): void {
+  expect(result.responses[0]?.headers.connection).toBe('close');
+  expect(result.ended).toBe(true);
+  expect(result.error).toBeUndefined();
 }
 
 describe('mock-api/server.ts', () => {
@@ -150,6 +162,75 @@ describe('mock-api/server.ts', () => {
       expect(responses[0]?.status).toBe(status);
       expectErrorShape(responses[0]);
       await expectStillServing();
+    });
+  });
+
+  describe('a connection survives an early answer', () => {
+    it('413 on a declared Content-Length: the rest of the body is dropped and the next request is answered', async () => {
+      const body = 'x'.repeat(300_000);
+      const result = await exchange(
+        [post('/auth/login', { 'Content-Type': 'application/json', 'Content-Length': body.length }), body, GET_HOME],
+        2,
+      );
+      expect(result.responses.map(({ status }) => status)).toEqual([413, 200]);
+      expect(result.responses[0]?.headers.connection).toBe('keep-alive');
+      expect(JSON.parse(result.responses[0]?.body ?? '')).toMatchObject({ error: 'payload_too_large' });
+    });
+
+    it('413 on a declared Content-Length too large to drop: Connection: close, then a clean close', async () => {
+      const result = await exchange(
+        [post('/auth/login', { 'Content-Type': 'application/json', 'Content-Length': 10_000_000 }), GET_HOME],
+        2,
+      );
+      expect(result.responses.map(({ status }) => status)).toEqual([413]);
+      expectClosedCleanly(result);
+    });
+
+    it('413 while a chunked body streams in: the rest is dropped and the next request is answered', async () => {
+      const result = await exchange(
+        [post('/auth/login', { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' }), chunked(64 * 1024), GET_HOME],
+        2,
+      );
+      expect(result.responses.map(({ status }) => status)).toEqual([413, 200]);
+    });
+
+    it('400 for malformed JSON', async () => {
+      const body = '{"username":';
+      const result = await exchange(
+        [post('/auth/login', { 'Content-Type': 'application/json', 'Content-Length': body.length }), body, GET_HOME],
+        2,
+      );
+      expect(result.responses.map(({ status }) => status)).toEqual([400, 200]);
+    });
+
+    it('400 for a Host it cannot read, with a body it never reads', async () => {
+      const body = JSON.stringify({ username: 'test', password: 'x'.repeat(4000) });
+      const request = post('/auth/login', { Host: '[', 'Content-Type': 'application/json', 'Content-Length': body.length });
+      const result = await exchange([request, body, GET_HOME], 2);
+      expect(result.responses.map(({ status }) => status)).toEqual([400, 200]);
+    });
+
+    it('400 for a malformed header line: Connection: close, then a clean close', async () => {
+      const result = await exchange(['GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nnot a header\r\n\r\n', GET_HOME], 2);
+      expect(result.responses.map(({ status }) => status)).toEqual([400]);
+      expectClosedCleanly(result);
+    });
+
+    it('415 for a body that is not JSON', async () => {
+      const body = 'username=test&password=test';
+      const request = post('/auth/login', { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': body.length });
+      const result = await exchange([request, body, GET_HOME], 2);
+      expect(result.responses.map(({ status }) => status)).toEqual([415, 200]);
+    });
+
+    it('431 for headers over 16 KiB: Connection: close, then a clean close', async () => {
+      const result = await exchange(
+        [`GET /api/users HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: ${'x'.repeat(20_000)}\r\n\r\n`, GET_HOME],
+        2,
+      );
+      expect(result.responses.map(({ status }) => status)).toEqual([431]);
+      expectErrorShape(result.responses[0]);
+      expectClosedCleanly(result);
     });
   });
 });
