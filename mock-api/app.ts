@@ -62,6 +62,7 @@ const MAX_COOKIE_AGE = 400 * 24 * 60 * 60;
 
 const MAX_USERNAME = 256;
 const MAX_PASSWORD = 1024;
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const JSON_TYPE = /^application\/json\s*(;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
 
 // What is left of a body after an early answer (413, 403, ...) is read and dropped, so that a
@@ -144,6 +145,23 @@ const pathTargetsOnly: MiddlewareHandler = async (c, next) => {
 const noStore: MiddlewareHandler = async (c, next) => {
   await next();
   c.header('Cache-Control', 'no-store');
+};
+
+/**
+ * CSRF: refuses a state-changing request that the browser marks as coming from anywhere but this
+ * origin. SameSite=Strict keeps the refresh cookie off cross-site requests, not off same-site
+ * ones (another port, a sibling subdomain). A request with neither header is not from a browser.
+ */
+const sameOriginOnly: MiddlewareHandler = async (c, next) => {
+  if (!SAFE_METHODS.has(c.req.method)) {
+    const site = c.req.header('Sec-Fetch-Site');
+    const origin = c.req.header('Origin');
+    const ownOrigin = URL.canParse(c.req.url) ? new URL(c.req.url).origin : undefined;
+    if ((site !== undefined && site !== 'same-origin') || (origin !== undefined && origin !== ownOrigin)) {
+      throw new HttpError(403, 'cross_site_request', 'The token endpoints answer only requests from this origin.');
+    }
+  }
+  await next();
 };
 
 /** Reads and drops the rest of a body; false when it did not end within the byte or time budget. */
@@ -438,6 +456,7 @@ export function mockApiApp(services: Services, options: MockApiOptions = {}): Mo
     await next();
     if (c.res.status === 401) services.stats.apiUnauthorized += 1;
   });
+  app.use('/auth/*', sameOriginOnly);
   for (const path of ['/auth/*', '/api/*', '/__mock/*']) {
     app.use(
       path,

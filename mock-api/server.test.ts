@@ -223,6 +223,17 @@ describe('mock-api/server.ts', () => {
       expect(result.responses.map(({ status }) => status)).toEqual([415, 200]);
     });
 
+    it('403 for a cross-site request, with its body unread', async () => {
+      const body = JSON.stringify({ username: 'test', password: 'test' });
+      const request = post('/auth/login', {
+        Origin: 'http://evil.example',
+        'Content-Type': 'application/json',
+        'Content-Length': body.length,
+      });
+      const result = await exchange([request, body, GET_HOME], 2);
+      expect(result.responses.map(({ status }) => status)).toEqual([403, 200]);
+    });
+
     it('431 for headers over 16 KiB: Connection: close, then a clean close', async () => {
       const result = await exchange(
         [`GET /api/users HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: ${'x'.repeat(20_000)}\r\n\r\n`, GET_HOME],
