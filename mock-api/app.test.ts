@@ -570,3 +570,18 @@ describe('cross-site requests to the token endpoints', () => {
     expect(response.status).toBe(200);
   });
 });
+
+describe('bodies the token endpoints take none of', () => {
+  it.each(['/auth/refresh', '/auth/logout'])('%s counts an empty body labelled application/json as no body', async (path) => {
+    const t = await testApi();
+    const { cookie } = await t.login();
+    const response = await t.send(path, { method: 'POST', headers: { ...JSON_HEADERS, Cookie: cookie }, body: '' });
+    expect(response.status).toBe(path === '/auth/refresh' ? 200 : 204);
+  });
+
+  it('still answers 415 to a body that is not JSON', async () => {
+    const t = await testApi();
+    const response = await t.send('/auth/refresh', { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'x' });
+    expect(response.status).toBe(415);
+  });
+});

@@ -223,9 +223,10 @@ const keepConnectionInStep: MiddlewareHandler = async (c, next) => {
 
 /** The body as a JSON object, or undefined for none; 415 for another content type, 400 for anything but an object. */
 function jsonObjectOf(bytes: Uint8Array, type: string | undefined): JsonObject | undefined {
-  if (bytes.byteLength === 0 && type === undefined) return undefined;
-  if (type === undefined || !JSON_TYPE.test(type.trim()))
-    throw new HttpError(415, 'unsupported_media_type', 'Request bodies must be application/json.');
+  const isJson = type !== undefined && JSON_TYPE.test(type.trim());
+  // An empty body is no body, also when the client labelled it JSON.
+  if (bytes.byteLength === 0 && (type === undefined || isJson)) return undefined;
+  if (!isJson) throw new HttpError(415, 'unsupported_media_type', 'Request bodies must be application/json.');
   let value: unknown;
   try {
     value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
