@@ -95,6 +95,18 @@ function exchange(parts: (string | Buffer)[], expected = 1): Promise<Exchange> {
   });
 }
 
+/** Writes `request`, and resets the connection (RST) as soon as the answer begins to arrive. */
+function sendThenReset(request: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(request));
+    socket.once('data', (chunk: Buffer) => {
+      socket.resetAndDestroy();
+      resolve(chunk.toString('latin1').split('\r\n')[0] ?? '');
+    });
+    socket.on('error', () => resolve(''));
+  });
+}
+
 const GET_HOME = 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n';
 
 function post(path: string, headers: Record<string, string | number>): string {
@@ -161,6 +173,16 @@ describe('mock-api/server.ts', () => {
       const { responses } = await exchange([request]);
       expect(responses[0]?.status).toBe(status);
       expectErrorShape(responses[0]);
+      await expectStillServing();
+    });
+
+    it.each([
+      ['a CONNECT', 'CONNECT 127.0.0.1:9 HTTP/1.1\r\nHost: 127.0.0.1:9\r\n\r\n', 'HTTP/1.1 405 Method Not Allowed'],
+      ['a malformed request', 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nnot a header\r\n\r\n', 'HTTP/1.1 400 Bad Request'],
+      ['a request it answers', GET_HOME, 'HTTP/1.1 200 OK'],
+    ])('keeps serving when the client of %s resets the connection after the answer begins', async (_, request, statusLine) => {
+      expect(await sendThenReset(request)).toBe(statusLine);
+      await new Promise((resolve) => setTimeout(resolve, 100));
       await expectStillServing();
     });
   });

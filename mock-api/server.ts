@@ -41,6 +41,9 @@ const answered = new WeakSet<Duplex>();
 async function answerOnSocket(socket: Duplex, error: HttpError): Promise<void> {
   if (answered.has(socket)) return;
   answered.add(socket);
+  // node:http takes its own error listener off a CONNECT's socket: a client's reset would
+  // otherwise be an unhandled 'error' event, which ends the process.
+  socket.on('error', () => socket.destroy());
   const response = await answerOutsideApp(error);
   const body = Buffer.from(await response.arrayBuffer());
   if (!socket.writable || [...(openResponses.get(socket) ?? [])].some((res) => res.headersSent)) {
