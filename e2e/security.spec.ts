@@ -115,6 +115,33 @@ function mentionsTestUser(value: unknown): boolean {
 const holdsTestUserData = ({ keys, values }: StoreDump): boolean => mentionsTestUser(keys) || mentionsTestUser(values);
 
 test.describe('sign-out hygiene', () => {
+  test('ends the access token too: a copy taken before sign-out is refused from outside the browser', async ({
+    page,
+    context,
+    request,
+  }) => {
+    let copied = '';
+    context.on('request', (sent) => {
+      const authorization = sent.headers()['authorization'];
+      if (sent.serviceWorker() && authorization && new URL(sent.url()).pathname.startsWith('/api/')) copied = authorization;
+    });
+    await signIn(page);
+    await expect(page.getByRole('list', { name: 'Users' }).getByRole('listitem')).toHaveCount(2);
+    expect(copied).toMatch(JWT_PATTERN);
+    expect((await request.get('/api/todos', { headers: { Authorization: copied } })).status()).toBe(200);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+    for (const send of [
+      () => request.get('/api/todos', { headers: { Authorization: copied } }),
+      () => request.post('/api/todos', { headers: { Authorization: copied }, data: { title: 'after sign-out' } }),
+    ]) {
+      const response = await send();
+      expect(response.status()).toBe(401);
+      expect(response.headers()['www-authenticate']).toContain('error="invalid_token"');
+    }
+  });
+
   test('leaves nothing user-specific behind, the back button shows no data, and the next user sees only theirs', async ({ page }) => {
     await signIn(page);
     // History to go back through: this document's home, then an in-app page and home again.

@@ -27,9 +27,9 @@ async function foreignToken(header: Record<string, unknown> = {}, claims: { iss?
 }
 
 describe('createAccessTokens', () => {
-  it('issues ES256 at+jwt tokens with iss, aud, sub, iat, exp and jti that verify', async () => {
+  it('issues ES256 at+jwt tokens with iss, aud, sub, sid, iat, exp and jti that verify', async () => {
     const tokens = await service();
-    const token = await tokens.issue('1');
+    const token = await tokens.issue('1', 'family-1');
     const [header] = token.split('.');
     expect(JSON.parse(Buffer.from(header ?? '', 'base64url').toString())).toMatchObject({
       alg: 'ES256',
@@ -40,6 +40,7 @@ describe('createAccessTokens', () => {
       iss: ISSUER,
       aud: AUDIENCE,
       sub: '1',
+      sid: 'family-1',
       iat: NOW / 1000,
       exp: NOW / 1000 + 300,
       jti: expect.any(String),
@@ -59,7 +60,7 @@ describe('createAccessTokens', () => {
 
   it('refuses a tampered signature and a tampered payload', async () => {
     const tokens = await service();
-    const [header, payload, signature] = (await tokens.issue('1')).split('.') as [string, string, string];
+    const [header, payload, signature] = (await tokens.issue('1', 'family-1')).split('.') as [string, string, string];
     const flipped = signature.slice(0, 10) + (signature[10] === 'A' ? 'B' : 'A') + signature.slice(11);
     expect(await tokens.verify(`${header}.${payload}.${flipped}`)).toBeUndefined();
     const otherPayload = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), sub: '2' })).toString(
@@ -82,15 +83,15 @@ describe('createAccessTokens', () => {
     const ours = await createAccessTokens({ issuer: ISSUER, audience: AUDIENCE, ttl: 300, now: () => NOW }, key);
     const otherIssuer = await createAccessTokens({ issuer: 'urn:someone-else', audience: AUDIENCE, ttl: 300, now: () => NOW }, key);
     const otherAudience = await createAccessTokens({ issuer: ISSUER, audience: 'urn:another-api', ttl: 300, now: () => NOW }, key);
-    expect(await ours.verify(await ours.issue('1'))).toBeDefined();
-    expect(await ours.verify(await otherIssuer.issue('1'))).toBeUndefined();
-    expect(await ours.verify(await otherAudience.issue('1'))).toBeUndefined();
+    expect(await ours.verify(await ours.issue('1', 'family-1'))).toBeDefined();
+    expect(await ours.verify(await otherIssuer.issue('1', 'family-1'))).toBeUndefined();
+    expect(await ours.verify(await otherAudience.issue('1', 'family-1'))).toBeUndefined();
   });
 
   it('refuses an expired token, allowing five seconds of clock tolerance', async () => {
     let now = NOW;
     const tokens = await service(() => now);
-    const token = await tokens.issue('1');
+    const token = await tokens.issue('1', 'family-1');
     now = NOW + 304_000;
     expect(await tokens.verify(token)).toBeDefined();
     now = NOW + 306_000;
@@ -99,9 +100,9 @@ describe('createAccessTokens', () => {
 
   it('refuses every earlier token after a rotation', async () => {
     const tokens = await service();
-    const token = await tokens.issue('1');
+    const token = await tokens.issue('1', 'family-1');
     await tokens.rotate();
     expect(await tokens.verify(token)).toBeUndefined();
-    expect(await tokens.verify(await tokens.issue('1'))).toBeDefined();
+    expect(await tokens.verify(await tokens.issue('1', 'family-1'))).toBeDefined();
   });
 });

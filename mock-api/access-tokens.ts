@@ -11,7 +11,8 @@ import {
 
 /** Issues and verifies ES256 access tokens (RFC 9068 JWT profile) with the service's own key. */
 export interface AccessTokens {
-  issue(subject: string): Promise<string>;
+  /** A token for `subject` in session `sid` (the refresh-token family): it dies with the family. */
+  issue(subject: string, sid: string): Promise<string>;
   /** The verified payload, or undefined for any token that is not ours and current. */
   verify(token: string): Promise<JWTPayload | undefined>;
   /** The public key set, for /.well-known/jwks.json. */
@@ -44,9 +45,9 @@ export async function createAccessTokens(
 ): Promise<AccessTokens> {
   let key = initialKey ?? (await newSigningKey());
   return {
-    async issue(subject) {
+    async issue(subject, sid) {
       const iat = Math.floor(options.now() / 1000);
-      return new SignJWT({ client_id: 'token-broker-demo' })
+      return new SignJWT({ client_id: 'token-broker-demo', sid })
         .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: key.kid })
         .setIssuer(options.issuer)
         .setAudience(options.audience)
@@ -65,7 +66,7 @@ export async function createAccessTokens(
           issuer: options.issuer,
           audience: options.audience,
           typ: 'at+jwt',
-          requiredClaims: ['exp', 'iat', 'sub', 'jti'],
+          requiredClaims: ['exp', 'iat', 'sub', 'jti', 'sid'],
           maxTokenAge: options.ttl + CLOCK_TOLERANCE_SECONDS,
           clockTolerance: CLOCK_TOLERANCE_SECONDS,
           currentDate: new Date(options.now()),

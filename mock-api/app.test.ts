@@ -98,8 +98,8 @@ describe('POST /auth/login', () => {
     expect(await undeclared.json()).toMatchObject({ error: 'payload_too_large' });
   });
 
-  it('rate-limits failed attempts per username with Retry-After, before checking the password', async () => {
-    const t = await testApi({ rateLimit: { windowSeconds: 60, perUsername: 3, perAddress: 100 } });
+  it('rate-limits failed attempts per username and client with Retry-After, before checking the password', async () => {
+    const t = await testApi({ rateLimit: { windowSeconds: 60, perUsernameAndClient: 3, perClient: 100 } });
     const attempt = (password: string): Promise<Response> =>
       t.send('/auth/login', { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ username: 'test', password }) });
     for (let i = 0; i < 3; i += 1) expect((await attempt('wrong')).status).toBe(401);
@@ -113,7 +113,7 @@ describe('POST /auth/login', () => {
   });
 
   it('rate-limits failed attempts per client address across usernames', async () => {
-    const t = await testApi({ rateLimit: { windowSeconds: 60, perUsername: 100, perAddress: 2 } });
+    const t = await testApi({ rateLimit: { windowSeconds: 60, perUsernameAndClient: 100, perClient: 2 } });
     for (const username of ['a', 'b']) {
       await t.send('/auth/login', { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ username, password: 'x' }) });
     }
@@ -532,7 +532,7 @@ describe('cross-site requests to the token endpoints', () => {
     ['Sec-Fetch-Site: same-site with this origin', { Origin: 'http://localhost:4173', 'Sec-Fetch-Site': 'same-site' }],
     ['Origin: null', { Origin: 'null' }],
   ])('refuses a login that carries %s, before counting it', async (_, headers) => {
-    const t = await testApi({ rateLimit: { windowSeconds: 60, perUsername: 1, perAddress: 100 } });
+    const t = await testApi({ rateLimit: { windowSeconds: 60, perUsernameAndClient: 1, perClient: 100 } });
     const attempt = (extra: Record<string, string>): Promise<Response> =>
       t.send('/auth/login', { method: 'POST', headers: { ...JSON_HEADERS, ...extra }, body: '{"username":"test","password":"wrong"}' });
     expect((await attempt(headers)).status).toBe(403);
@@ -583,5 +583,68 @@ describe('bodies the token endpoints take none of', () => {
     const t = await testApi();
     const response = await t.send('/auth/refresh', { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'x' });
     expect(response.status).toBe(415);
+  });
+});
+
+describe('access tokens live no longer than their session', () => {
+  const todos = (t: Awaited<ReturnType<typeof testApi>>, token: string): Promise<Response> =>
+    t.send('/api/todos', { headers: bearer(token) });
+
+  it('refuses a copied access token once the user signed out', async () => {
+    const t = await testApi();
+    const { accessToken, cookie } = await t.login();
+    expect((await todos(t, accessToken)).status).toBe(200);
+    expect((await t.send('/auth/logout', { method: 'POST', headers: { Cookie: cookie } })).status).toBe(204);
+    const refused = await todos(t, accessToken);
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('WWW-Authenticate')).toContain('error="invalid_token"');
+    const write = await t.send('/api/todos', {
+      method: 'POST',
+      headers: { ...JSON_HEADERS, ...bearer(accessToken) },
+      body: '{"title":"x"}',
+    });
+    expect(write.status).toBe(401);
+  });
+
+  it('refuses every access token of a family that reuse detection revoked', async () => {
+    const t = await testApi({ reuseGrace: 0 });
+    const { accessToken, cookie } = await t.login();
+    const rotated = await t.refresh(cookie);
+    const newer = String(((await rotated.json()) as Record<string, unknown>).access_token);
+    t.clock.advance(1);
+    expect((await t.refresh(cookie)).status).toBe(400); // the replay
+    expect((await todos(t, accessToken)).status).toBe(401);
+    expect((await todos(t, newer)).status).toBe(401);
+  });
+
+  it('refuses an access token whose family outlived its absolute lifetime', async () => {
+    const t = await testApi({ refreshTtl: 100, accessTtl: 300 });
+    const { accessToken } = await t.login();
+    t.clock.advance(101);
+    expect((await todos(t, accessToken)).status).toBe(401);
+  });
+
+  it('keeps other sessions of the same user working', async () => {
+    const t = await testApi();
+    const phone = await t.login();
+    const laptop = await t.login();
+    await t.send('/auth/logout', { method: 'POST', headers: { Cookie: phone.cookie } });
+    expect((await todos(t, laptop.accessToken)).status).toBe(200);
+  });
+});
+
+describe('concurrent refreshes with one cookie', () => {
+  it('rotate once: every answer is the one successor, or a refusal that ended the family', async () => {
+    const t = await testApi();
+    const { cookie } = await t.login();
+    const answers = await Promise.all([t.refresh(cookie), t.refresh(cookie)]);
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+    const successors = new Set(answers.map(cookieOf));
+    expect(successors.size).toBe(1);
+    // Only one live chain remains: its token rotates, the original is dead.
+    const [successor] = [...successors];
+    expect((await t.refresh(successor ?? '')).status).toBe(200);
+    t.clock.advance(3);
+    expect((await t.refresh(cookie)).status).toBe(400);
   });
 });

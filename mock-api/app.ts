@@ -11,7 +11,7 @@ import { createAccessTokens, type AccessTokens } from './access-tokens.ts';
 import type { MockApiConfig } from './config.ts';
 import { HttpError } from './errors.ts';
 import { Faults } from './faults.ts';
-import { FailureLimiter } from './rate-limit.ts';
+import { LoginThrottle } from './login-throttle.ts';
 import { RefreshTokens, type IssuedRefreshToken } from './refresh-tokens.ts';
 import { zeroStats, type Stats } from './stats.ts';
 import { Todos } from './todos.ts';
@@ -44,8 +44,7 @@ export interface Services {
   refreshTokens: RefreshTokens;
   todos: Todos;
   stats: Stats;
-  perUsername: FailureLimiter;
-  perAddress: FailureLimiter;
+  throttle: LoginThrottle;
   faults: Faults;
 }
 
@@ -272,7 +271,7 @@ async function grant(c: ApiContext, services: Services, user: User, refresh: Iss
     secure: isSecure(c),
     ...(refresh.persistent ? { maxAge: Math.min(refresh.maxAge, MAX_COOKIE_AGE) } : {}),
   });
-  const accessToken = await services.accessTokens.issue(String(user.id));
+  const accessToken = await services.accessTokens.issue(String(user.id), refresh.family);
   return c.json({ access_token: accessToken, token_type: 'Bearer', expires_in: services.config.accessTtl, user });
 }
 
@@ -288,7 +287,10 @@ async function authenticate(c: ApiContext, services: Services): Promise<User> {
   const match = BEARER.exec(header);
   if (!match?.[1]) throw new HttpError(400, 'invalid_request', 'Authorization must be a single Bearer token.');
   const payload = await services.accessTokens.verify(match[1]);
-  const user = payload?.sub && /^\d+$/.test(payload.sub) ? services.users.byId(Number(payload.sub)) : undefined;
+  // A token lives no longer than its session: sign-out, reuse detection or expiry of the
+  // refresh-token family (its sid) ends it too.
+  const live = typeof payload?.sid === 'string' && services.refreshTokens.isActive(payload.sid);
+  const user = live && payload?.sub && /^\d+$/.test(payload.sub) ? services.users.byId(Number(payload.sub)) : undefined;
   if (!user) {
     throw new HttpError(401, 'invalid_token', 'The access token is invalid or expired.', {
       'WWW-Authenticate': 'Bearer realm="api", error="invalid_token", error_description="The access token is invalid or expired"',
@@ -315,14 +317,14 @@ function routeAuth(app: MockApi, services: Services): void {
     }
     if (typeof remember !== 'boolean') throw new HttpError(400, 'invalid_request', 'remember must be a boolean.');
     const address = clientAddress(c);
-    const wait = Math.max(services.perUsername.retryAfter(username), services.perAddress.retryAfter(address));
+    const wait = services.throttle.retryAfter(username, address);
     if (wait > 0) throw new HttpError(429, 'rate_limited', 'Too many failed sign-in attempts.', { 'Retry-After': String(wait) });
     const user = await services.users.authenticate(username, password);
     if (!user) {
-      services.perUsername.fail(username);
-      services.perAddress.fail(address);
+      services.throttle.failed(username, address);
       throw new HttpError(401, 'invalid_credentials', 'Username or password is incorrect.');
     }
+    services.throttle.succeeded(username, address);
     services.stats.logins += 1;
     return grant(c, services, user, await services.refreshTokens.issue(user.id, remember));
   });
@@ -370,8 +372,7 @@ function routeControls(app: MockApi, services: Services): void {
   app.post('/__mock/reset', (c) => {
     services.refreshTokens.reset();
     services.todos.reset();
-    services.perUsername.reset();
-    services.perAddress.reset();
+    services.throttle.reset();
     services.faults.clear();
     Object.assign(services.stats, zeroStats());
     return c.body(null, 204);
@@ -421,8 +422,6 @@ function builtApp(dist: string): MiddlewareHandler<MockApiEnv> {
 
 /** Creates the mock API's state: fresh keys, the demo users and nothing else. */
 export async function createServices(config: MockApiConfig): Promise<Services> {
-  const limiter = (limit: number): FailureLimiter =>
-    new FailureLimiter({ limit, windowSeconds: config.rateLimit.windowSeconds, now: config.now });
   return {
     config,
     users: await Users.create(config.pbkdf2Iterations),
@@ -430,8 +429,7 @@ export async function createServices(config: MockApiConfig): Promise<Services> {
     refreshTokens: new RefreshTokens({ ttl: config.refreshTtl, grace: config.reuseGrace, now: config.now }),
     todos: new Todos(),
     stats: zeroStats(),
-    perUsername: limiter(config.rateLimit.perUsername),
-    perAddress: limiter(config.rateLimit.perAddress),
+    throttle: new LoginThrottle({ ...config.rateLimit, now: config.now }),
     faults: new Faults(),
   };
 }

@@ -14,7 +14,8 @@ export interface MockApiConfig {
   audience: string;
   pbkdf2Iterations: number;
   maxBodyBytes: number;
-  rateLimit: { windowSeconds: number; perUsername: number; perAddress: number };
+  /** Failed sign-ins: per (username, client) before backoff starts, and per client within the window. */
+  rateLimit: { windowSeconds: number; perUsernameAndClient: number; perClient: number };
   /** The clock, epoch ms (injectable for tests). */
   now: () => number;
 }
@@ -31,7 +32,7 @@ export function mockApiConfig(overrides: Partial<MockApiConfig> = {}): MockApiCo
     // OWASP Password Storage Cheat Sheet: PBKDF2-HMAC-SHA256 with 600,000 iterations.
     pbkdf2Iterations: 600_000,
     maxBodyBytes: 16 * 1024,
-    rateLimit: { windowSeconds: 300, perUsername: 5, perAddress: 30 },
+    rateLimit: { windowSeconds: 300, perUsernameAndClient: 5, perClient: 30 },
     now: () => Date.now(),
     ...overrides,
   };

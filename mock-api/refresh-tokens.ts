@@ -3,6 +3,8 @@ import { base64url } from 'jose';
 /** A new refresh token and how long its cookie may live. */
 export interface IssuedRefreshToken {
   token: string;
+  /** The family (session) id: access tokens carry it as `sid`, and die with the family. */
+  family: string;
   /** Seconds left in the family's absolute lifetime: rotation never extends it. */
   maxAge: number;
   /** False for "don't keep me signed in": the cookie then lives only as long as the browser session. */
@@ -27,11 +29,24 @@ interface TokenRecord {
   familyId: string;
   replacedAt?: number;
   graceUsed: boolean;
+  /** The hash of the token that replaced this one. */
+  successor?: string;
+}
+
+/** A token made ahead of the state change that may hand it out, with its hash. */
+interface FreshToken {
+  token: string;
+  hash: string;
 }
 
 async function hashOf(token: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token));
   return base64url.encode(new Uint8Array(digest));
+}
+
+async function freshToken(): Promise<FreshToken> {
+  const token = base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
+  return { token, hash: await hashOf(token) };
 }
 
 /**
@@ -41,45 +56,58 @@ async function hashOf(token: string): Promise<string> {
 export class RefreshTokens {
   readonly #families = new Map<string, Family>();
   readonly #tokens = new Map<string, TokenRecord>();
+  /**
+   * The plaintext of each token issued by a rotation, kept only until its predecessor's grace
+   * ends, so that a retried presentation gets the same successor, not a second chain.
+   */
+  readonly #recent = new Map<string, { token: string; until: number }>();
 
   constructor(private readonly options: { ttl: number; grace: number; now: () => number }) {}
 
   /** Starts a family for a user who just signed in. */
   async issue(userId: number, persistent: boolean): Promise<IssuedRefreshToken> {
+    const fresh = await freshToken();
     const familyId = crypto.randomUUID();
     const family: Family = { userId, persistent, expiresAt: this.options.now() + this.options.ttl * 1000, revoked: false, current: '' };
     this.#families.set(familyId, family);
-    return this.#next(familyId, family);
+    return this.#adopt(familyId, family, fresh);
   }
 
-  /** Exchanges a refresh token for its successor, or says why not. */
+  /**
+   * Exchanges a refresh token for its successor, or says why not. Every await happens before
+   * the state is read, so the check and the update are one step: of concurrent presentations
+   * of one token, one rotates, and the rest get the grace answer (that same successor) or
+   * revoke the family as reuse.
+   */
   async rotate(token: string): Promise<RotationResult> {
-    const hash = await hashOf(token);
+    const [hash, fresh] = await Promise.all([hashOf(token), freshToken()]);
+    const now = this.options.now();
+    this.#forgetOldSuccessors(now);
     const record = this.#tokens.get(hash);
     // Unknown (tampered, forged, never issued): refuse without touching any family, or
     // anyone could sign anyone out by sending garbage.
     if (!record) return { ok: false, reason: 'unknown' };
     const family = this.#families.get(record.familyId);
     if (!family || family.revoked) return { ok: false, reason: 'revoked' };
-    const now = this.options.now();
     if (now >= family.expiresAt) return { ok: false, reason: 'expired' };
 
     if (record.replacedAt !== undefined) {
+      // A lost response: within the grace, the just-replaced token gets its successor again,
+      // once, while that successor is still the family's current token.
+      const successor = record.successor === family.current ? this.#recent.get(family.current) : undefined;
       const withinGrace = now - record.replacedAt <= this.options.grace * 1000 && !record.graceUsed;
-      if (!withinGrace) {
+      if (!withinGrace || !successor) {
         // RFC 9700 4.14.2: a replayed refresh token means it leaked; end the whole family.
         family.revoked = true;
         return { ok: false, reason: 'reused' };
       }
-      // A lost response: honour the just-replaced token once, and give its successor the
-      // same grace in case that one is still in flight to another client.
       record.graceUsed = true;
-      const current = this.#tokens.get(family.current);
-      if (current && current.replacedAt === undefined) current.replacedAt = now;
-    } else {
-      record.replacedAt = now;
+      return { ok: true, userId: family.userId, ...this.#describe(record.familyId, family, successor.token) };
     }
-    return { ok: true, userId: family.userId, ...(await this.#next(record.familyId, family)) };
+    record.replacedAt = now;
+    record.successor = fresh.hash;
+    this.#recent.set(fresh.hash, { token: fresh.token, until: now + this.options.grace * 1000 });
+    return { ok: true, userId: family.userId, ...this.#adopt(record.familyId, family, fresh) };
   }
 
   /** Ends the family of a token (logout); unknown tokens are ignored. */
@@ -89,17 +117,31 @@ export class RefreshTokens {
     if (family) family.revoked = true;
   }
 
+  /** Whether a family (an access token's `sid`) is still live: known, not revoked, not expired. */
+  isActive(familyId: string): boolean {
+    const family = this.#families.get(familyId);
+    return family !== undefined && !family.revoked && this.options.now() < family.expiresAt;
+  }
+
   /** Forgets every family. */
   reset(): void {
     this.#families.clear();
     this.#tokens.clear();
+    this.#recent.clear();
   }
 
-  async #next(familyId: string, family: Family): Promise<IssuedRefreshToken> {
-    const token = base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
-    const hash = await hashOf(token);
-    this.#tokens.set(hash, { familyId, graceUsed: false });
-    family.current = hash;
-    return { token, maxAge: Math.max(0, Math.floor((family.expiresAt - this.options.now()) / 1000)), persistent: family.persistent };
+  #adopt(familyId: string, family: Family, fresh: FreshToken): IssuedRefreshToken {
+    this.#tokens.set(fresh.hash, { familyId, graceUsed: false });
+    family.current = fresh.hash;
+    return this.#describe(familyId, family, fresh.token);
+  }
+
+  #describe(familyId: string, family: Family, token: string): IssuedRefreshToken {
+    const maxAge = Math.max(0, Math.floor((family.expiresAt - this.options.now()) / 1000));
+    return { token, family: familyId, maxAge, persistent: family.persistent };
+  }
+
+  #forgetOldSuccessors(now: number): void {
+    for (const [hash, entry] of this.#recent) if (entry.until < now) this.#recent.delete(hash);
   }
 }

@@ -35,7 +35,7 @@ export async function startBenchServers(): Promise<BenchServers> {
     return { url: server.url, api };
   }
   // One API per lifetime, shared by the origins compared with each other.
-  const limits = { rateLimit: { windowSeconds: 60, perUsername: 1_000, perAddress: 1_000 } };
+  const limits = { rateLimit: { windowSeconds: 60, perUsernameAndClient: 1_000, perClient: 1_000 } };
   const api = await createServices(mockApiConfig({ accessTtl: 300, controls: true, ...limits }));
   const shortApi = await createServices(mockApiConfig({ accessTtl: 2, controls: true, ...limits }));
   return {
