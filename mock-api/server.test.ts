@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -265,5 +266,38 @@ describe('mock-api/server.ts', () => {
       expectErrorShape(result.responses[0]);
       expectClosedCleanly(result);
     });
+  });
+});
+
+/** POSTs a login from a given loopback address (127.0.0.0/8 is all loopback) and resolves with the status. */
+function loginFrom(localAddress: string, password: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const body = JSON.stringify({ username: 'test', password });
+    const request = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        localAddress,
+        method: 'POST',
+        path: '/auth/login',
+        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+      },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 0));
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+describe('failed sign-ins from two addresses', () => {
+  it("slow the guesser's address down with 429, and never lock the real user out from theirs", async () => {
+    const guesses: number[] = [];
+    for (let i = 0; i < 7; i += 1) guesses.push(await loginFrom('127.0.0.2', 'wrong'));
+    expect(guesses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+    expect(guesses.slice(5)).toContain(429);
+    expect(await loginFrom('127.0.0.3', 'test')).toBe(200);
   });
 });
