@@ -1,10 +1,10 @@
 import { fileURLToPath } from 'node:url';
+import { getRequestListener } from '@hono/node-server';
 import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
 import vue from '@vitejs/plugin-vue';
 import { VitePWA } from 'vite-plugin-pwa';
-import { createMockApi } from './mock-api/app.ts';
+import { answerUnreadableRequest, API_PATH, createMockApi } from './mock-api/app.ts';
 import { configFromEnv } from './mock-api/config.ts';
-import { createApiMiddleware } from './mock-api/node-adapter.ts';
 
 /** The package.json export condition that points at the library's TypeScript sources. */
 export const LIBRARY_SOURCE = 'token-broker-source';
@@ -18,7 +18,11 @@ function mockApi(): Plugin {
     apply: 'serve',
     async configureServer(server) {
       const api = await createMockApi(configFromEnv(process.env));
-      server.middlewares.use(createApiMiddleware(api));
+      const answer = getRequestListener(api.fetch, { errorHandler: answerUnreadableRequest });
+      server.middlewares.use((req, res, next) => {
+        if (API_PATH.test(req.url ?? '/')) void answer(req, res);
+        else next();
+      });
     },
   };
 }

@@ -452,6 +452,140 @@ describe('unexpected failures', () => {
   });
 });
 
+describe('headers', () => {
+  it('sends exactly the CSP and the hardening headers, on answers and on failures', async () => {
+    const t = await testApi();
+    for (const response of [await t.send('/.well-known/jwks.json'), await t.send('/api/nothing'), await t.send('/auth/login')]) {
+      expect(response.headers.get('Content-Security-Policy')).toBe(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; " +
+          "worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+      );
+      expect(response.headers.get('X-Content-Type-Options')).toBe('nosniff');
+      expect(response.headers.get('Referrer-Policy')).toBe('no-referrer');
+      expect(response.headers.get('Cross-Origin-Opener-Policy')).toBe('same-origin');
+      expect(response.headers.get('X-Frame-Options')).toBeNull();
+      expect(response.headers.get('Strict-Transport-Security')).toBeNull();
+    }
+  });
+
+  it('marks nothing under /auth/, /api/ or /__mock/ cacheable, failures included', async () => {
+    const t = await testApi();
+    for (const [path, method] of [
+      ['/auth/login', 'GET'],
+      ['/auth/nothing', 'POST'],
+      ['/api/nothing', 'GET'],
+      ['/api/me', 'POST'],
+      ['/__mock/stats', 'GET'],
+    ] as const) {
+      expect((await t.send(path, { method })).headers.get('Cache-Control'), `${method} ${path}`).toBe('no-store');
+    }
+  });
+});
+
+describe('request targets', () => {
+  it('answers 400 to a target that a URL parser would read as another host', async () => {
+    const t = await testApi();
+    const response = await t.send('//evil.example/api/me');
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: 'invalid_request' });
+  });
+
+  it('answers 405 with Allow to a method no route of the path has', async () => {
+    const t = await testApi();
+    const response = await t.send('/api/todos', { method: 'DELETE' });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('Allow')).toBe('GET, HEAD, POST');
+    expect(await response.json()).toMatchObject({ error: 'method_not_allowed' });
+  });
+});
+
+describe('cross-site requests to the token endpoints', () => {
+  const OTHER_ORIGIN = 'http://localhost:5173';
+  const crossSite = { Origin: OTHER_ORIGIN, 'Sec-Fetch-Site': 'same-site' };
+
+  it('refuses a same-site, cross-origin logout with 403 and revokes nothing', async () => {
+    const t = await testApi();
+    const { cookie } = await t.login();
+    const response = await t.send('/auth/logout', { method: 'POST', headers: { ...crossSite, Cookie: cookie } });
+    expect(response.status).toBe(403);
+    expect(await response.json()).toEqual({ error: 'cross_site_request', message: expect.any(String) });
+    expect(response.headers.getSetCookie()).toEqual([]);
+    expect((await t.refresh(cookie)).status).toBe(200);
+  });
+
+  it('refuses a same-site, cross-origin refresh with 403 and rotates nothing', async () => {
+    const t = await testApi();
+    const { cookie } = await t.login();
+    const response = await t.send('/auth/refresh', { method: 'POST', headers: { ...crossSite, Cookie: cookie } });
+    expect(response.status).toBe(403);
+    expect(response.headers.getSetCookie()).toEqual([]);
+    const stats = (await (await t.send('/__mock/stats')).json()) as Record<string, number>;
+    expect(stats).toMatchObject({ refreshes: 0, refreshFailures: 0 });
+    // Past the reuse grace, a cookie that had been rotated would now be a replay (400) and end the session.
+    t.clock.advance(3);
+    expect((await t.refresh(cookie)).status).toBe(200);
+  });
+
+  it.each([
+    ['Origin alone', { Origin: OTHER_ORIGIN }],
+    ['Sec-Fetch-Site: cross-site alone', { 'Sec-Fetch-Site': 'cross-site' }],
+    ['Sec-Fetch-Site: same-site with this origin', { Origin: 'http://localhost:4173', 'Sec-Fetch-Site': 'same-site' }],
+    ['Origin: null', { Origin: 'null' }],
+  ])('refuses a login that carries %s, before counting it', async (_, headers) => {
+    const t = await testApi({ rateLimit: { windowSeconds: 60, perUsernameAndClient: 1, perClient: 100 } });
+    const attempt = (extra: Record<string, string>): Promise<Response> =>
+      t.send('/auth/login', { method: 'POST', headers: { ...JSON_HEADERS, ...extra }, body: '{"username":"test","password":"wrong"}' });
+    expect((await attempt(headers)).status).toBe(403);
+    expect((await attempt({})).status).toBe(401); // the refused attempt did not use up the one allowed failure
+  });
+
+  it('lets same-origin requests through, as the service worker sends them', async () => {
+    const t = await testApi();
+    const sameOrigin = { Origin: 'http://localhost:4173', 'Sec-Fetch-Site': 'same-origin' };
+    const login = await t.send('/auth/login', {
+      method: 'POST',
+      headers: { ...JSON_HEADERS, ...sameOrigin },
+      body: '{"username":"test","password":"test"}',
+    });
+    expect(login.status).toBe(200);
+    const refreshed = await t.send('/auth/refresh', { method: 'POST', headers: { ...sameOrigin, Cookie: cookieOf(login) } });
+    expect(refreshed.status).toBe(200);
+    const loggedOut = await t.send('/auth/logout', { method: 'POST', headers: { ...sameOrigin, Cookie: cookieOf(refreshed) } });
+    expect(loggedOut.status).toBe(204);
+  });
+
+  it('lets requests with neither header through (not a browser)', async () => {
+    const t = await testApi();
+    const { cookie } = await t.login();
+    expect((await t.refresh(cookie)).status).toBe(200);
+  });
+
+  it('compares Origin with the origin the request was made to', async () => {
+    const t = await testApi();
+    const response = await t.send(
+      '/auth/login',
+      { method: 'POST', headers: { ...JSON_HEADERS, Origin: 'https://app.example' }, body: '{"username":"test","password":"test"}' },
+      'https://app.example',
+    );
+    expect(response.status).toBe(200);
+  });
+});
+
+describe('bodies the token endpoints take none of', () => {
+  it.each(['/auth/refresh', '/auth/logout'])('%s counts an empty body labelled application/json as no body', async (path) => {
+    const t = await testApi();
+    const { cookie } = await t.login();
+    const response = await t.send(path, { method: 'POST', headers: { ...JSON_HEADERS, Cookie: cookie }, body: '' });
+    expect(response.status).toBe(path === '/auth/refresh' ? 200 : 204);
+  });
+
+  it('still answers 415 to a body that is not JSON', async () => {
+    const t = await testApi();
+    const response = await t.send('/auth/refresh', { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'x' });
+    expect(response.status).toBe(415);
+  });
+});
+
 describe('access tokens live no longer than their session', () => {
   const todos = (t: Awaited<ReturnType<typeof testApi>>, token: string): Promise<Response> =>
     t.send('/api/todos', { headers: bearer(token) });

@@ -1,7 +1,15 @@
+import { extname } from 'node:path';
+import { RequestError, type Http2Bindings, type HttpBindings } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { methodNotAllowed } from 'hono/method-not-allowed';
+import { secureHeaders } from 'hono/secure-headers';
 import { createAccessTokens, type AccessTokens } from './access-tokens.ts';
-import { clearedRefreshCookie, readRefreshCookie, refreshCookie } from './cookies.ts';
 import type { MockApiConfig } from './config.ts';
-import { errorResponse, HttpError, json, readJsonObject } from './http.ts';
+import { HttpError } from './errors.ts';
 import { Faults } from './faults.ts';
 import { LoginThrottle } from './login-throttle.ts';
 import { RefreshTokens, type IssuedRefreshToken } from './refresh-tokens.ts';
@@ -9,12 +17,27 @@ import { zeroStats, type Stats } from './stats.ts';
 import { Todos } from './todos.ts';
 import { Users, type User } from './users.ts';
 
-/** The mock API: a Web-standard fetch handler (Request in, Response out). */
-export interface MockApi {
-  handle(request: Request, info?: { clientAddress?: string }): Promise<Response>;
+/** A request body: always a JSON object, read once at the edge. */
+export type JsonObject = Record<string, unknown>;
+
+/** The Hono environment of the mock API. */
+export interface MockApiEnv {
+  // @hono/node-server's bindings; absent under app.request(), as in the unit tests.
+  Bindings: Partial<HttpBindings | Http2Bindings>;
+  Variables: { body: JsonObject | undefined };
 }
 
-interface Services {
+/** The mock API: a Hono app (`app.fetch`, `app.request`). */
+export type MockApi = Hono<MockApiEnv>;
+
+/** Options of {@link createMockApi}. */
+export interface MockApiOptions {
+  /** A built app to serve beside the API (index.html, sw.js, assets/); without it only the API answers. */
+  dist?: string;
+}
+
+/** The mock API's state: its keys, the demo users, sessions, todos, counters, limits and faults. */
+export interface Services {
   config: MockApiConfig;
   users: Users;
   accessTokens: AccessTokens;
@@ -25,83 +48,239 @@ interface Services {
   faults: Faults;
 }
 
-type Handler = (request: Request, services: Services, clientAddress: string) => Promise<Response>;
+type ApiContext = Context<MockApiEnv>;
 
-const NO_STORE_PREFIXES = ['/auth/', '/api/', '/__mock/'];
+/** The paths the mock API answers; everything else is the built app's. */
+export const API_PATH = /^\/(auth|api|__mock|\.well-known)(\/|$)/;
+
+/** The refresh-token cookie's name; its path keeps it off every request but the token endpoints. */
+export const REFRESH_COOKIE = 'refresh_token';
+const REFRESH_COOKIE_PATH = '/auth';
+// RFC 6265bis caps a cookie's lifetime at 400 days (and hono/cookie refuses more); REFRESH_TTL may ask for longer.
+const MAX_COOKIE_AGE = 400 * 24 * 60 * 60;
+
 const MAX_USERNAME = 256;
 const MAX_PASSWORD = 1024;
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const JSON_TYPE = /^application\/json\s*(;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
 
-function isSecure(request: Request): boolean {
-  return new URL(request.url).protocol === 'https:';
+// What is left of a body after an early answer (413, 403, ...) is read and dropped, so that a
+// keep-alive connection stays in step; past this much or this long the answer closes it instead.
+const UNREAD_BODY_LIMIT = 1024 * 1024;
+const UNREAD_BODY_MS = 5_000;
+
+/** Every response, the built app's files included: the CSP and the hardening headers (SECURITY.md), nothing else. */
+const securityHeaders = secureHeaders({
+  contentSecurityPolicy: {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'", 'data:'],
+    fontSrc: ["'self'"],
+    connectSrc: ["'self'"],
+    workerSrc: ["'self'"],
+    manifestSrc: ["'self'"],
+    objectSrc: ["'none'"],
+    baseUri: ["'none'"],
+    frameAncestors: ["'none'"],
+    formAction: ["'self'"],
+  },
+  xContentTypeOptions: true,
+  referrerPolicy: true,
+  crossOriginOpenerPolicy: true,
+  crossOriginEmbedderPolicy: false,
+  crossOriginResourcePolicy: false,
+  originAgentCluster: false,
+  strictTransportSecurity: false,
+  xDnsPrefetchControl: false,
+  xDownloadOptions: false,
+  xFrameOptions: false,
+  xPermittedCrossDomainPolicies: false,
+  xXssProtection: false,
+});
+
+const SERVER_ERROR = new HttpError(500, 'server_error', 'Something went wrong.');
+
+/** The one shape of every failure: `{ error, message }` with the error's own headers. */
+function errorResponse(c: Context, error: HttpError): Response {
+  return c.json({ error: error.code, message: error.message }, error.status, error.headers);
 }
 
-async function grant(services: Services, user: User, refresh: IssuedRefreshToken, secure: boolean): Promise<Response> {
-  const accessToken = await services.accessTokens.issue(String(user.id), refresh.family);
-  return json({ access_token: accessToken, token_type: 'Bearer', expires_in: services.config.accessTtl, user }, 200, {
-    'Set-Cookie': refreshCookie(refresh.token, refresh.persistent ? refresh.maxAge : undefined, secure),
+/** `app.onError`: an HttpError as itself; anything else as a 500 that never shows the exception's text. */
+function answerError(error: Error, c: Context): Response {
+  return errorResponse(c, error instanceof HttpError ? error : SERVER_ERROR);
+}
+
+/**
+ * The answer to a request that never reached the app (a Host or request target node-server cannot
+ * make a URL of, a request the HTTP parser refused, a CONNECT), built by the same middleware and
+ * error helper as every other answer.
+ */
+export async function answerOutsideApp(error: HttpError): Promise<Response> {
+  const edge = new Hono();
+  edge.use(securityHeaders);
+  edge.all('*', () => {
+    throw error;
   });
+  edge.onError(answerError);
+  return edge.request('/');
 }
 
-const login: Handler = async (request, services, clientAddress) => {
-  const body = await readJsonObject(request, services.config.maxBodyBytes);
-  const username = body?.username;
-  const password = body?.password;
-  const remember = body?.remember ?? true;
-  if (
-    typeof username !== 'string' ||
-    username === '' ||
-    username.length > MAX_USERNAME ||
-    typeof password !== 'string' ||
-    password === '' ||
-    password.length > MAX_PASSWORD
-  ) {
-    throw new HttpError(400, 'invalid_request', 'username and password must be non-empty strings.');
-  }
-  if (typeof remember !== 'boolean') throw new HttpError(400, 'invalid_request', 'remember must be a boolean.');
-  const wait = services.throttle.retryAfter(username, clientAddress);
-  if (wait > 0) throw new HttpError(429, 'rate_limited', 'Too many failed sign-in attempts.', { 'Retry-After': String(wait) });
-  const user = await services.users.authenticate(username, password);
-  if (!user) {
-    services.throttle.failed(username, clientAddress);
-    throw new HttpError(401, 'invalid_credentials', 'Username or password is incorrect.');
-  }
-  services.throttle.succeeded(username, clientAddress);
-  services.stats.logins += 1;
-  return grant(services, user, await services.refreshTokens.issue(user.id, remember), isSecure(request));
+/** For getRequestListener's `errorHandler`: what node-server could not turn into a Request. */
+export function answerUnreadableRequest(error: unknown): Promise<Response> {
+  return answerOutsideApp(
+    error instanceof RequestError
+      ? new HttpError(400, 'invalid_request', 'The Host header or the request target is malformed.')
+      : SERVER_ERROR,
+  );
+}
+
+/** A target that starts with `//` reads as another host to URL parsers; no path of this server has one. */
+const pathTargetsOnly: MiddlewareHandler = async (c, next) => {
+  if (c.req.path.startsWith('//')) throw new HttpError(400, 'invalid_request', 'The request target must be a path.');
+  await next();
 };
 
-const refresh: Handler = async (request, services) => {
-  await readJsonObject(request, services.config.maxBodyBytes);
-  await services.faults.refresh();
-  const secure = isSecure(request);
-  const presented = readRefreshCookie(request);
-  const result = presented ? await services.refreshTokens.rotate(presented) : undefined;
-  const user = result?.ok ? services.users.byId(result.userId) : undefined;
-  if (!result?.ok || !user) {
-    services.stats.refreshFailures += 1;
-    if (result && !result.ok && result.reason === 'reused') services.stats.reuseDetected += 1;
-    // RFC 6749 5.2: a refresh token that is missing, unknown, expired, revoked or reused is invalid_grant.
-    throw new HttpError(400, 'invalid_grant', 'The refresh token is not valid; sign in again.', {
-      'Set-Cookie': clearedRefreshCookie(secure),
-    });
-  }
-  services.stats.refreshes += 1;
-  return grant(services, user, result, secure);
+const noStore: MiddlewareHandler = async (c, next) => {
+  await next();
+  c.header('Cache-Control', 'no-store');
 };
 
-const logout: Handler = async (request, services) => {
-  await readJsonObject(request, services.config.maxBodyBytes);
-  const presented = readRefreshCookie(request);
-  if (presented) await services.refreshTokens.revoke(presented);
-  return new Response(null, { status: 204, headers: { 'Set-Cookie': clearedRefreshCookie(isSecure(request)) } });
+/**
+ * CSRF: refuses a state-changing request that the browser marks as coming from anywhere but this
+ * origin. SameSite=Strict keeps the refresh cookie off cross-site requests, not off same-site
+ * ones (another port, a sibling subdomain). A request with neither header is not from a browser.
+ */
+const sameOriginOnly: MiddlewareHandler = async (c, next) => {
+  if (!SAFE_METHODS.has(c.req.method)) {
+    const site = c.req.header('Sec-Fetch-Site');
+    const origin = c.req.header('Origin');
+    const ownOrigin = URL.canParse(c.req.url) ? new URL(c.req.url).origin : undefined;
+    if ((site !== undefined && site !== 'same-origin') || (origin !== undefined && origin !== ownOrigin)) {
+      throw new HttpError(403, 'cross_site_request', 'The token endpoints answer only requests from this origin.');
+    }
+  }
+  await next();
 };
+
+/** Reads and drops the rest of a body; false when it did not end within the byte or time budget. */
+async function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<boolean> {
+  const signal = AbortSignal.timeout(UNREAD_BODY_MS);
+  const late = new Promise<undefined>((resolve) => signal.addEventListener('abort', () => resolve(undefined), { once: true }));
+  try {
+    for (let bytes = 0; bytes <= UNREAD_BODY_LIMIT;) {
+      const chunk = await Promise.race([reader.read(), late]);
+      if (!chunk) return false;
+      if (chunk.done) return true;
+      bytes += chunk.value.byteLength;
+    }
+    return false;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Keeps a keep-alive connection in step after an answer given before the body was read (a 413 on a
+ * declared or a streamed size, a 403, ...): the rest of that body would otherwise wait on the socket
+ * and be parsed as the next request. The body is passed on through a stream whose source stays
+ * here, so that whatever the app did not read is read and dropped after it answered; a body too
+ * large or too slow for that gets `Connection: close` instead.
+ */
+const keepConnectionInStep: MiddlewareHandler = async (c, next) => {
+  // undici's types leave a body's chunk type open; a request body streams bytes.
+  const body = c.req.raw.body as ReadableStream<Uint8Array> | null;
+  if (!body) return next();
+  if (Number(c.req.header('Content-Length')) > UNREAD_BODY_LIMIT) {
+    await next();
+    c.header('Connection', 'close');
+    return;
+  }
+  const source = body.getReader();
+  let ended = false;
+  const passOn = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const chunk = await source.read();
+        if (chunk.done) {
+          ended = true;
+          controller.close();
+        } else {
+          controller.enqueue(chunk.value);
+        }
+      },
+    },
+    // Nothing is read ahead of the app, so what it leaves is still at the source.
+    { highWaterMark: 0 },
+  );
+  // Node's fetch needs `duplex` for a streamed body; not every lib's RequestInit declares it.
+  const init: RequestInit & { duplex: 'half' } = { body: passOn, duplex: 'half' };
+  c.req.raw = new Request(c.req.raw, init);
+  await next();
+  if (!ended && !(await discardRest(source))) c.header('Connection', 'close');
+};
+
+/** The body as a JSON object, or undefined for none; 415 for another content type, 400 for anything but an object. */
+function jsonObjectOf(bytes: Uint8Array, type: string | undefined): JsonObject | undefined {
+  const isJson = type !== undefined && JSON_TYPE.test(type.trim());
+  // An empty body is no body, also when the client labelled it JSON.
+  if (bytes.byteLength === 0 && (type === undefined || isJson)) return undefined;
+  if (!isJson) throw new HttpError(415, 'unsupported_media_type', 'Request bodies must be application/json.');
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    throw new HttpError(400, 'invalid_request', 'The body is not valid JSON.');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new HttpError(400, 'invalid_request', 'The body must be a JSON object.');
+  }
+  return value as JsonObject;
+}
+
+const jsonBodies: MiddlewareHandler<MockApiEnv> = async (c, next) => {
+  const bytes = c.req.raw.body ? new Uint8Array(await c.req.arrayBuffer()) : new Uint8Array();
+  c.set('body', jsonObjectOf(bytes, c.req.header('Content-Type')));
+  await next();
+};
+
+function tooLarge(maxBytes: number): never {
+  throw new HttpError(413, 'payload_too_large', `The body may be at most ${maxBytes} bytes.`);
+}
+
+/** The client's address, for the per-address rate limit. */
+function clientAddress(c: ApiContext): string {
+  // app.request() (the unit tests) has no socket: all of its requests are one client.
+  return c.env?.incoming ? (getConnInfo(c).remote.address ?? 'unknown') : 'unknown';
+}
+
+function isSecure(c: Context): boolean {
+  return c.req.url.startsWith('https:');
+}
+
+function clearRefreshCookie(c: Context): void {
+  deleteCookie(c, REFRESH_COOKIE, { path: REFRESH_COOKIE_PATH, httpOnly: true, sameSite: 'Strict', secure: isSecure(c) });
+}
+
+/** The token response, with the refresh cookie: a session cookie unless the family is persistent. */
+async function grant(c: ApiContext, services: Services, user: User, refresh: IssuedRefreshToken): Promise<Response> {
+  setCookie(c, REFRESH_COOKIE, refresh.token, {
+    path: REFRESH_COOKIE_PATH,
+    httpOnly: true,
+    sameSite: 'Strict',
+    secure: isSecure(c),
+    ...(refresh.persistent ? { maxAge: Math.min(refresh.maxAge, MAX_COOKIE_AGE) } : {}),
+  });
+  const accessToken = await services.accessTokens.issue(String(user.id), refresh.family);
+  return c.json({ access_token: accessToken, token_type: 'Bearer', expires_in: services.config.accessTtl, user });
+}
 
 // RFC 6750 2.1: exactly one "Bearer <token68>"; two joined headers or another scheme are malformed.
 const BEARER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/;
 
-async function authenticate(request: Request, services: Services): Promise<User> {
-  const header = request.headers.get('Authorization');
-  if (header === null) {
+async function authenticate(c: ApiContext, services: Services): Promise<User> {
+  const header = c.req.header('Authorization');
+  if (header === undefined) {
     // RFC 6750 3.1: no error code when the request carried no credentials.
     throw new HttpError(401, 'invalid_token', 'A bearer token is required.', { 'WWW-Authenticate': 'Bearer realm="api"' });
   }
@@ -120,54 +299,130 @@ async function authenticate(request: Request, services: Services): Promise<User>
   return user;
 }
 
-function api(handler: (request: Request, services: Services, user: User) => Promise<Response>): Handler {
-  return async (request, services) => handler(request, services, await authenticate(request, services));
+function routeAuth(app: MockApi, services: Services): void {
+  app.post('/auth/login', async (c) => {
+    const body = c.get('body');
+    const username = body?.username;
+    const password = body?.password;
+    const remember = body?.remember ?? true;
+    if (
+      typeof username !== 'string' ||
+      username === '' ||
+      username.length > MAX_USERNAME ||
+      typeof password !== 'string' ||
+      password === '' ||
+      password.length > MAX_PASSWORD
+    ) {
+      throw new HttpError(400, 'invalid_request', 'username and password must be non-empty strings.');
+    }
+    if (typeof remember !== 'boolean') throw new HttpError(400, 'invalid_request', 'remember must be a boolean.');
+    const address = clientAddress(c);
+    const wait = services.throttle.retryAfter(username, address);
+    if (wait > 0) throw new HttpError(429, 'rate_limited', 'Too many failed sign-in attempts.', { 'Retry-After': String(wait) });
+    const user = await services.users.authenticate(username, password);
+    if (!user) {
+      services.throttle.failed(username, address);
+      throw new HttpError(401, 'invalid_credentials', 'Username or password is incorrect.');
+    }
+    services.throttle.succeeded(username, address);
+    services.stats.logins += 1;
+    return grant(c, services, user, await services.refreshTokens.issue(user.id, remember));
+  });
+
+  app.post('/auth/refresh', async (c) => {
+    await services.faults.refresh();
+    const presented = getCookie(c, REFRESH_COOKIE);
+    const result = presented ? await services.refreshTokens.rotate(presented) : undefined;
+    const user = result?.ok ? services.users.byId(result.userId) : undefined;
+    if (!result?.ok || !user) {
+      services.stats.refreshFailures += 1;
+      if (result && !result.ok && result.reason === 'reused') services.stats.reuseDetected += 1;
+      clearRefreshCookie(c);
+      // RFC 6749 5.2: a refresh token that is missing, unknown, expired, revoked or reused is invalid_grant.
+      throw new HttpError(400, 'invalid_grant', 'The refresh token is not valid; sign in again.');
+    }
+    services.stats.refreshes += 1;
+    return grant(c, services, user, result);
+  });
+
+  app.post('/auth/logout', async (c) => {
+    const presented = getCookie(c, REFRESH_COOKIE);
+    if (presented) await services.refreshTokens.revoke(presented);
+    clearRefreshCookie(c);
+    return c.body(null, 204);
+  });
 }
 
-const authRoutes: Record<string, Record<string, Handler>> = {
-  '/auth/login': { POST: login },
-  '/auth/refresh': { POST: refresh },
-  '/auth/logout': { POST: logout },
-  '/api/me': { GET: api(async (_, __, user) => json(user)) },
-  '/api/users': { GET: api(async (_, services) => json(services.users.all())) },
-  '/api/todos': {
-    GET: api(async (_, services, user) => json(services.todos.list(user.id))),
-    POST: api(async (request, services, user) =>
-      json(services.todos.add(user.id, await readJsonObject(request, services.config.maxBodyBytes)), 201),
-    ),
-  },
-  '/.well-known/jwks.json': { GET: async (_, services) => json(services.accessTokens.jwks()) },
-};
+function routeApi(app: MockApi, services: Services): void {
+  app.get('/api/me', async (c) => c.json(await authenticate(c, services)));
+  app.get('/api/users', async (c) => {
+    await authenticate(c, services);
+    return c.json(services.users.all());
+  });
+  app.get('/api/todos', async (c) => c.json(services.todos.list((await authenticate(c, services)).id)));
+  app.post('/api/todos', async (c) => {
+    const user = await authenticate(c, services);
+    return c.json(services.todos.add(user.id, c.get('body')), 201);
+  });
+  app.get('/.well-known/jwks.json', (c) => c.json(services.accessTokens.jwks()));
+}
 
-const controlRoutes: Record<string, Record<string, Handler>> = {
-  '/__mock/stats': { GET: async (_, services) => json(services.stats) },
-  '/__mock/reset': {
-    POST: async (_, services) => {
-      services.refreshTokens.reset();
-      services.todos.reset();
-      services.throttle.reset();
-      services.faults.clear();
-      Object.assign(services.stats, zeroStats());
-      return new Response(null, { status: 204 });
-    },
-  },
-  '/__mock/faults': {
-    POST: async (request, services) => {
-      services.faults.set(await readJsonObject(request, services.config.maxBodyBytes));
-      return new Response(null, { status: 204 });
-    },
-  },
-  '/__mock/rotate-keys': {
-    POST: async (_, services) => {
-      await services.accessTokens.rotate();
-      return new Response(null, { status: 204 });
-    },
-  },
-};
+function routeControls(app: MockApi, services: Services): void {
+  app.get('/__mock/stats', (c) => c.json(services.stats));
+  app.post('/__mock/reset', (c) => {
+    services.refreshTokens.reset();
+    services.todos.reset();
+    services.throttle.reset();
+    services.faults.clear();
+    Object.assign(services.stats, zeroStats());
+    return c.body(null, 204);
+  });
+  app.post('/__mock/faults', (c) => {
+    services.faults.set(c.get('body'));
+    return c.body(null, 204);
+  });
+  app.post('/__mock/rotate-keys', async (c) => {
+    await services.accessTokens.rotate();
+    return c.body(null, 204);
+  });
+}
 
-/** Builds the mock API: its keys, the demo users and empty state. */
-export async function createMockApi(config: MockApiConfig): Promise<MockApi> {
-  const services: Services = {
+// Hashed file names under assets/ never change; anything else (index.html, sw.js, the manifest) is
+// revalidated every time, or a stale sw.js or index.html would pin users to an old build.
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+// hono's MIME table leaves the charset off the manifest, which is UTF-8 by its spec.
+const CONTENT_TYPES: Readonly<Record<string, string>> = { '.webmanifest': 'application/manifest+json; charset=utf-8' };
+
+function isNavigation(c: Context): boolean {
+  return c.req.header('Sec-Fetch-Mode') === 'navigate' || (c.req.header('Accept') ?? '').includes('text/html');
+}
+
+/**
+ * The built app: its files, and index.html for navigations to the SPA's routes (paths without a
+ * file extension). Only GET and HEAD; the API's paths are never the app's.
+ */
+function builtApp(dist: string): MiddlewareHandler<MockApiEnv> {
+  const files = serveStatic<MockApiEnv>({ root: dist });
+  const shell = serveStatic<MockApiEnv>({ root: dist, path: 'index.html' });
+  const skip = async (): Promise<void> => {};
+  return async (c, next) => {
+    if (API_PATH.test(c.req.path)) return next();
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+      throw new HttpError(405, 'method_not_allowed', 'Method not allowed.', { Allow: 'GET, HEAD' });
+    }
+    const file = await files(c, skip);
+    const served = file ?? (isNavigation(c) && extname(c.req.path) === '' ? await shell(c, skip) : undefined);
+    if (!served) return next();
+    served.headers.set('Cache-Control', file && c.req.path.startsWith('/assets/') ? IMMUTABLE : 'no-cache');
+    const type = file ? CONTENT_TYPES[extname(c.req.path)] : undefined;
+    if (type) served.headers.set('Content-Type', type);
+    return served;
+  };
+}
+
+/** Creates the mock API's state: fresh keys, the demo users and nothing else. */
+export async function createServices(config: MockApiConfig): Promise<Services> {
+  return {
     config,
     users: await Users.create(config.pbkdf2Iterations),
     accessTokens: await createAccessTokens({ issuer: config.issuer, audience: config.audience, ttl: config.accessTtl, now: config.now }),
@@ -177,27 +432,50 @@ export async function createMockApi(config: MockApiConfig): Promise<MockApi> {
     throttle: new LoginThrottle({ ...config.rateLimit, now: config.now }),
     faults: new Faults(),
   };
-  const routes = config.controls ? { ...authRoutes, ...controlRoutes } : authRoutes;
+}
 
-  return {
-    async handle(request, info = {}) {
-      const path = new URL(request.url).pathname;
-      let response: Response;
-      try {
-        const methods = routes[path];
-        if (path.startsWith('/api/')) services.stats.apiRequests += 1;
-        if (!methods) throw new HttpError(404, 'not_found', 'No such endpoint.');
-        const handler = methods[request.method];
-        if (!handler) throw new HttpError(405, 'method_not_allowed', 'Method not allowed.', { Allow: Object.keys(methods).join(', ') });
-        response = await handler(request, services, info.clientAddress ?? 'unknown');
-      } catch (error) {
-        // Never a stack trace or an exception's text in a response.
-        response = errorResponse(error instanceof HttpError ? error : new HttpError(500, 'server_error', 'Something went wrong.'));
-      }
-      if (path.startsWith('/api/') && response.status === 401) services.stats.apiUnauthorized += 1;
-      if (NO_STORE_PREFIXES.some((prefix) => path.startsWith(prefix))) response.headers.set('Cache-Control', 'no-store');
-      response.headers.set('X-Content-Type-Options', 'nosniff');
-      return response;
-    },
-  };
+/** The Hono app over `services`, with the built app beside it when `dist` is given (one state can serve several origins). */
+export function mockApiApp(services: Services, options: MockApiOptions = {}): MockApi {
+  const { config } = services;
+  const app: MockApi = new Hono<MockApiEnv>();
+  app.use(securityHeaders);
+  app.use(pathTargetsOnly);
+  app.use('/auth/*', noStore);
+  app.use('/api/*', noStore);
+  app.use('/__mock/*', noStore);
+  app.use(
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) =>
+        errorResponse(c, new HttpError(405, 'method_not_allowed', 'Method not allowed.', { Allow: methods.join(', ') })),
+    }),
+  );
+  app.use('/api/*', async (c, next) => {
+    services.stats.apiRequests += 1;
+    await next();
+    if (c.res.status === 401) services.stats.apiUnauthorized += 1;
+  });
+  app.use('/auth/*', sameOriginOnly);
+  for (const path of ['/auth/*', '/api/*', '/__mock/*']) {
+    app.use(
+      path,
+      keepConnectionInStep,
+      bodyLimit({ maxSize: config.maxBodyBytes, onError: () => tooLarge(config.maxBodyBytes) }),
+      jsonBodies,
+    );
+  }
+
+  routeAuth(app, services);
+  routeApi(app, services);
+  if (config.controls) routeControls(app, services);
+  if (options.dist) app.use(builtApp(options.dist));
+
+  app.notFound((c) => errorResponse(c, new HttpError(404, 'not_found', API_PATH.test(c.req.path) ? 'No such endpoint.' : 'No such file.')));
+  app.onError(answerError);
+  return app;
+}
+
+/** Builds the mock API (its keys, the demo users and empty state) as a Hono app, and the built app beside it when `dist` is given. */
+export async function createMockApi(config: MockApiConfig, options: MockApiOptions = {}): Promise<MockApi> {
+  return mockApiApp(await createServices(config), options);
 }

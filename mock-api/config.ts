@@ -1,3 +1,8 @@
+import { join } from 'node:path';
+
+/** The repository's dist/ folder: the built app `npm run serve` serves unless DIST_DIR says otherwise. */
+export const DIST = join(import.meta.dirname, '..', 'dist');
+
 /** Everything the mock API can be told; times are seconds unless named otherwise. */
 export interface MockApiConfig {
   accessTtl: number;

@@ -1,4 +1,4 @@
-import { HttpError } from './http.ts';
+import { HttpError } from './errors.ts';
 
 /** What `/auth/refresh` does instead of its job, for tests of a failing token endpoint. */
 export type RefreshFault = 'hang' | 'unavailable';

@@ -2,7 +2,8 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createStaticFiles } from './static-files.ts';
+import { createMockApi } from './app.ts';
+import { mockApiConfig } from './config.ts';
 
 function builtApp(): string {
   const root = mkdtempSync(join(tmpdir(), 'dist-'));
@@ -15,27 +16,36 @@ function builtApp(): string {
   return root;
 }
 
-describe('createStaticFiles', () => {
-  const serve = createStaticFiles(builtApp());
+/** What a browser sends for a navigation. */
+const NAVIGATION = { Accept: 'text/html,application/xhtml+xml', 'Sec-Fetch-Mode': 'navigate' };
+
+describe('the built app beside the API', () => {
+  const app = createMockApi(mockApiConfig({ pbkdf2Iterations: 1_000 }), { dist: builtApp() });
+  const serve = async (path: string, init?: RequestInit): Promise<Response> => (await app).request(path, init);
 
   it('serves files with their content types and caching rules', async () => {
     const sw = await serve('/sw.js');
-    expect(sw?.headers).toEqual({ 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache' });
+    expect(sw.status).toBe(200);
+    expect({ 'Content-Type': sw.headers.get('Content-Type'), 'Cache-Control': sw.headers.get('Cache-Control') }).toEqual({
+      'Content-Type': 'text/javascript; charset=utf-8',
+      'Cache-Control': 'no-cache',
+    });
     const asset = await serve('/assets/index-abc123.js');
-    expect(asset?.headers['Cache-Control']).toBe('public, max-age=31536000, immutable');
-    expect((await serve('/manifest.webmanifest'))?.headers['Content-Type']).toBe('application/manifest+json; charset=utf-8');
+    expect(asset.headers.get('Cache-Control')).toBe('public, max-age=31536000, immutable');
+    expect((await serve('/manifest.webmanifest')).headers.get('Content-Type')).toBe('application/manifest+json; charset=utf-8');
   });
 
   it('falls back to index.html for the SPA’s routes', async () => {
     for (const path of ['/', '/login', '/a/b/c']) {
-      const file = await serve(path);
-      expect(file?.body.toString()).toContain('<title>app</title>');
-      expect(file?.headers['Cache-Control']).toBe('no-cache');
+      const file = await serve(path, { headers: NAVIGATION });
+      expect(await file.text()).toContain('<title>app</title>');
+      expect(file.headers.get('Cache-Control')).toBe('no-cache');
     }
   });
 
   it('answers 404 for missing files that have an extension', async () => {
-    expect(await serve('/missing.js')).toBeUndefined();
+    expect((await serve('/missing.js')).status).toBe(404);
+    expect((await serve('/missing.js', { headers: NAVIGATION })).status).toBe(404);
   });
 
   it.each([
@@ -47,6 +57,30 @@ describe('createStaticFiles', () => {
     '/%E0%A4%A',
   ])('never leaves its folder for %s', async (path) => {
     const file = await serve(path);
-    expect(file?.body.toString() ?? '').not.toContain('secret');
+    expect(await file.text()).not.toContain('secret');
+  });
+
+  it('sends the CSP and the hardening headers with every file', async () => {
+    for (const path of ['/', '/sw.js', '/assets/index-abc123.js', '/missing.js']) {
+      const headers = (await serve(path)).headers;
+      expect(headers.get('Content-Security-Policy'), path).toContain("script-src 'self'");
+      expect(headers.get('X-Content-Type-Options'), path).toBe('nosniff');
+    }
+  });
+
+  it('answers only GET and HEAD, with 405 and Allow', async () => {
+    expect((await serve('/sw.js', { method: 'HEAD' })).status).toBe(200);
+    const posted = await serve('/', { method: 'POST' });
+    expect(posted.status).toBe(405);
+    expect(posted.headers.get('Allow')).toBe('GET, HEAD');
+    expect(await posted.json()).toMatchObject({ error: 'method_not_allowed' });
+  });
+
+  it('never answers an API path with the app shell', async () => {
+    for (const path of ['/__mock/stats', '/api/nothing', '/auth/nothing']) {
+      const response = await serve(path, { headers: NAVIGATION });
+      expect(response.status, path).toBe(404);
+      expect(await response.json(), path).toMatchObject({ error: 'not_found' });
+    }
   });
 });

@@ -3,9 +3,9 @@ import { mockApiConfig, type MockApiConfig } from './config.ts';
 
 /** A mock API on a manual clock, with cheap password hashing, for tests. */
 export interface TestApi {
-  api: MockApi;
+  app: MockApi;
   clock: { now: number; advance(seconds: number): void };
-  /** Sends a request to the handler, as the browser would from 127.0.0.1. */
+  /** Sends a request to the app through `app.request()` (no socket: every request is the same client). */
   send(path: string, init?: RequestInit, origin?: string): Promise<Response>;
   /** Logs in and returns the access token and the refresh cookie pair (`name=value`). */
   login(username?: string, password?: string): Promise<{ accessToken: string; cookie: string; body: Record<string, unknown> }>;
@@ -26,11 +26,11 @@ export async function testApi(overrides: Partial<MockApiConfig> = {}): Promise<T
       clock.now += seconds * 1000;
     },
   };
-  const api = await createMockApi(mockApiConfig({ pbkdf2Iterations: 1_000, controls: true, now: () => clock.now, ...overrides }));
-  const send = (path: string, init?: RequestInit, origin = 'http://localhost:4173'): Promise<Response> =>
-    api.handle(new Request(`${origin}${path}`, init), { clientAddress: '127.0.0.1' });
+  const app = await createMockApi(mockApiConfig({ pbkdf2Iterations: 1_000, controls: true, now: () => clock.now, ...overrides }));
+  const send = async (path: string, init?: RequestInit, origin = 'http://localhost:4173'): Promise<Response> =>
+    app.request(`${origin}${path}`, init);
   return {
-    api,
+    app,
     clock,
     send,
     async login(username = 'test', password = 'test') {

@@ -1,4 +1,4 @@
-import { HttpError } from './http.ts';
+import { HttpError } from './errors.ts';
 
 /** A todo item. */
 export interface Todo {

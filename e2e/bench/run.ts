@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium, type BrowserContext, type Page } from '@playwright/test';
-import { DIST } from '../../mock-api/static-files.ts';
+import { DIST } from '../../mock-api/config.ts';
 import type { Stats } from '../../mock-api/stats.ts';
 import { chromiumLaunchOptions } from '../browser.ts';
 import { stopAllWorkers } from '../workers.ts';

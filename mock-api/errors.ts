@@ -1,0 +1,30 @@
+import type { ClientErrorStatusCode, ServerErrorStatusCode } from 'hono/utils/http-status';
+
+/** The error codes the mock API answers with. */
+export type ApiErrorCode =
+  | 'invalid_request'
+  | 'invalid_credentials'
+  | 'invalid_grant'
+  | 'invalid_token'
+  | 'rate_limited'
+  | 'cross_site_request'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'request_header_fields_too_large'
+  | 'request_timeout'
+  | 'server_error';
+
+/** A failure that becomes a JSON error response `{ error, message }`; thrown anywhere inside a handler. */
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+  constructor(
+    readonly status: ClientErrorStatusCode | ServerErrorStatusCode,
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
