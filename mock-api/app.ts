@@ -9,6 +9,7 @@ import { methodNotAllowed } from 'hono/method-not-allowed';
 import { secureHeaders } from 'hono/secure-headers';
 import { createAccessTokens, type AccessTokens } from './access-tokens.ts';
 import type { MockApiConfig } from './config.ts';
+import { checkPresentation, createDpopServer, nonceHeader, tokenRequestKey, type DpopServer } from './dpop-http.ts';
 import { HttpError } from './errors.ts';
 import { Faults } from './faults.ts';
 import { LoginThrottle } from './login-throttle.ts';
@@ -45,6 +46,7 @@ export interface Services {
   todos: Todos;
   stats: Stats;
   throttle: LoginThrottle;
+  dpop: DpopServer;
   faults: Faults;
 }
 
@@ -262,8 +264,14 @@ function clearRefreshCookie(c: Context): void {
   deleteCookie(c, REFRESH_COOKIE, { path: REFRESH_COOKIE_PATH, httpOnly: true, sameSite: 'Strict', secure: isSecure(c) });
 }
 
-/** The token response, with the refresh cookie: a session cookie unless the family is persistent. */
-async function grant(c: ApiContext, services: Services, user: User, refresh: IssuedRefreshToken): Promise<Response> {
+/** The token response, with the refresh cookie: a session cookie unless the family is persistent; DPoP-bound with `jkt`. */
+async function grant(
+  c: ApiContext,
+  services: Services,
+  user: User,
+  refresh: IssuedRefreshToken,
+  jkt: string | undefined,
+): Promise<Response> {
   setCookie(c, REFRESH_COOKIE, refresh.token, {
     path: REFRESH_COOKIE_PATH,
     httpOnly: true,
@@ -271,12 +279,14 @@ async function grant(c: ApiContext, services: Services, user: User, refresh: Iss
     secure: isSecure(c),
     ...(refresh.persistent ? { maxAge: Math.min(refresh.maxAge, MAX_COOKIE_AGE) } : {}),
   });
-  const accessToken = await services.accessTokens.issue(String(user.id), refresh.family);
-  return c.json({ access_token: accessToken, token_type: 'Bearer', expires_in: services.config.accessTtl, user });
+  const accessToken = await services.accessTokens.issue(String(user.id), refresh.family, jkt);
+  const tokenType = jkt === undefined ? 'Bearer' : 'DPoP';
+  return c.json({ access_token: accessToken, token_type: tokenType, expires_in: services.config.accessTtl, user });
 }
 
-// RFC 6750 2.1: exactly one "Bearer <token68>"; two joined headers or another scheme are malformed.
-const BEARER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/;
+// RFC 6750 2.1 and RFC 9449 7.1: exactly one "Bearer <token68>" or "DPoP <token68>"; two joined
+// headers or another scheme are malformed.
+const AUTHORIZATION = /^(Bearer|DPoP) ([A-Za-z0-9\-._~+/]+=*)$/;
 
 async function authenticate(c: ApiContext, services: Services): Promise<User> {
   const header = c.req.header('Authorization');
@@ -284,9 +294,9 @@ async function authenticate(c: ApiContext, services: Services): Promise<User> {
     // RFC 6750 3.1: no error code when the request carried no credentials.
     throw new HttpError(401, 'invalid_token', 'A bearer token is required.', { 'WWW-Authenticate': 'Bearer realm="api"' });
   }
-  const match = BEARER.exec(header);
-  if (!match?.[1]) throw new HttpError(400, 'invalid_request', 'Authorization must be a single Bearer token.');
-  const payload = await services.accessTokens.verify(match[1]);
+  const match = AUTHORIZATION.exec(header);
+  if (!match?.[1] || !match[2]) throw new HttpError(400, 'invalid_request', 'Authorization must be a single Bearer or DPoP token.');
+  const payload = await services.accessTokens.verify(match[2]);
   // A token lives no longer than its session: sign-out, reuse detection or expiry of the
   // refresh-token family (its sid) ends it too.
   const live = typeof payload?.sid === 'string' && services.refreshTokens.isActive(payload.sid);
@@ -296,6 +306,7 @@ async function authenticate(c: ApiContext, services: Services): Promise<User> {
       'WWW-Authenticate': 'Bearer realm="api", error="invalid_token", error_description="The access token is invalid or expired"',
     });
   }
+  if (payload) await checkPresentation(c, services.dpop, match[1], match[2], payload);
   return user;
 }
 
@@ -316,6 +327,8 @@ function routeAuth(app: MockApi, services: Services): void {
       throw new HttpError(400, 'invalid_request', 'username and password must be non-empty strings.');
     }
     if (typeof remember !== 'boolean') throw new HttpError(400, 'invalid_request', 'remember must be a boolean.');
+    // The proof first: a request that must come again with a nonce costs no password check.
+    const jkt = await tokenRequestKey(c, services.dpop);
     const address = clientAddress(c);
     const wait = services.throttle.retryAfter(username, address);
     if (wait > 0) throw new HttpError(429, 'rate_limited', 'Too many failed sign-in attempts.', { 'Retry-After': String(wait) });
@@ -326,13 +339,14 @@ function routeAuth(app: MockApi, services: Services): void {
     }
     services.throttle.succeeded(username, address);
     services.stats.logins += 1;
-    return grant(c, services, user, await services.refreshTokens.issue(user.id, remember));
+    return grant(c, services, user, await services.refreshTokens.issue(user.id, remember, jkt), jkt);
   });
 
   app.post('/auth/refresh', async (c) => {
     await services.faults.refresh();
+    const jkt = await tokenRequestKey(c, services.dpop);
     const presented = getCookie(c, REFRESH_COOKIE);
-    const result = presented ? await services.refreshTokens.rotate(presented) : undefined;
+    const result = presented ? await services.refreshTokens.rotate(presented, jkt) : undefined;
     const user = result?.ok ? services.users.byId(result.userId) : undefined;
     if (!result?.ok || !user) {
       services.stats.refreshFailures += 1;
@@ -342,7 +356,7 @@ function routeAuth(app: MockApi, services: Services): void {
       throw new HttpError(400, 'invalid_grant', 'The refresh token is not valid; sign in again.');
     }
     services.stats.refreshes += 1;
-    return grant(c, services, user, result);
+    return grant(c, services, user, result, services.refreshTokens.boundKey(result.family));
   });
 
   app.post('/auth/logout', async (c) => {
@@ -374,11 +388,19 @@ function routeControls(app: MockApi, services: Services): void {
     services.todos.reset();
     services.throttle.reset();
     services.faults.clear();
+    services.dpop.proofs.reset();
+    services.dpop.demandNonce = services.config.dpopNonce;
     Object.assign(services.stats, zeroStats());
     return c.body(null, 204);
   });
   app.post('/__mock/faults', (c) => {
     services.faults.set(c.get('body'));
+    return c.body(null, 204);
+  });
+  app.post('/__mock/dpop', (c) => {
+    const nonce = c.get('body')?.nonce;
+    if (typeof nonce !== 'boolean') throw new HttpError(400, 'invalid_request', 'Expected {"nonce": true | false}.');
+    services.dpop.demandNonce = nonce;
     return c.body(null, 204);
   });
   app.post('/__mock/rotate-keys', async (c) => {
@@ -430,6 +452,7 @@ export async function createServices(config: MockApiConfig): Promise<Services> {
     todos: new Todos(),
     stats: zeroStats(),
     throttle: new LoginThrottle({ ...config.rateLimit, now: config.now }),
+    dpop: createDpopServer(config),
     faults: new Faults(),
   };
 }
@@ -456,6 +479,8 @@ export function mockApiApp(services: Services, options: MockApiOptions = {}): Mo
     if (c.res.status === 401) services.stats.apiUnauthorized += 1;
   });
   app.use('/auth/*', sameOriginOnly);
+  app.use('/auth/*', nonceHeader(services.dpop));
+  app.use('/api/*', nonceHeader(services.dpop));
   for (const path of ['/auth/*', '/api/*', '/__mock/*']) {
     app.use(
       path,

@@ -16,6 +16,16 @@ export interface MockApiConfig {
   maxBodyBytes: number;
   /** Failed sign-ins: per (username, client) before backoff starts, and per client within the window. */
   rateLimit: { windowSeconds: number; perUsernameAndClient: number; perClient: number };
+  /**
+   * DPoP (RFC 9449): `optional` binds tokens to the key of a valid proof and still serves Bearer
+   * tokens to requests without one; `required` refuses every token request and API call without
+   * a proof; `off` ignores proofs (Bearer only).
+   */
+  dpop: 'optional' | 'required' | 'off';
+  /** Demand a rotating server nonce in every proof (RFC 9449 8 and 9). */
+  dpopNonce: boolean;
+  /** How old (or how far ahead) a proof's `iat` may be, seconds; also how long a `jti` is remembered. */
+  dpopWindowSeconds: number;
   /** The clock, epoch ms (injectable for tests). */
   now: () => number;
 }
@@ -33,6 +43,9 @@ export function mockApiConfig(overrides: Partial<MockApiConfig> = {}): MockApiCo
     pbkdf2Iterations: 600_000,
     maxBodyBytes: 16 * 1024,
     rateLimit: { windowSeconds: 300, perUsernameAndClient: 5, perClient: 30 },
+    dpop: 'optional',
+    dpopNonce: false,
+    dpopWindowSeconds: 60,
     now: () => Date.now(),
     ...overrides,
   };
@@ -51,12 +64,19 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
 export function configFromEnv(env: NodeJS.ProcessEnv): MockApiConfig & { port: number } {
   const controls = env.MOCK_CONTROLS ?? '';
   if (controls !== '' && controls !== '0' && controls !== '1') throw new Error(`MOCK_CONTROLS must be 1 or unset, got "${controls}"`);
+  const dpop = env.DPOP ?? 'optional';
+  if (dpop !== 'optional' && dpop !== 'required' && dpop !== 'off')
+    throw new Error(`DPOP must be optional, required or off, got "${dpop}"`);
+  const dpopNonce = env.DPOP_NONCE ?? '';
+  if (dpopNonce !== '' && dpopNonce !== '0' && dpopNonce !== '1') throw new Error(`DPOP_NONCE must be 1 or unset, got "${dpopNonce}"`);
   return {
     ...mockApiConfig({
       accessTtl: integer(env, 'ACCESS_TTL', 300, 1),
       refreshTtl: integer(env, 'REFRESH_TTL', 604_800, 1),
       reuseGrace: integer(env, 'REUSE_GRACE', 2, 0),
       controls: controls === '1',
+      dpop,
+      dpopNonce: dpopNonce === '1',
     }),
     port: integer(env, 'PORT', 4173, 0, 65_535),
   };

@@ -6,6 +6,8 @@ export type ApiErrorCode =
   | 'invalid_credentials'
   | 'invalid_grant'
   | 'invalid_token'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce'
   | 'rate_limited'
   | 'cross_site_request'
   | 'not_found'

@@ -92,9 +92,15 @@ describe('RefreshTokens bound to a DPoP key', () => {
     }
   });
 
-  it('leaves an unbound family to the cookie alone', async () => {
+  it('leaves an unbound family to the cookie alone, until a refresh with a proof binds it', async () => {
     const { store } = tokens();
     const issued = await store.issue(1, true);
-    expect((await store.rotate(issued.token)).ok).toBe(true);
+    const plain = await store.rotate(issued.token);
+    if (!plain.ok) throw new Error('unreachable');
+    const bound = await store.rotate(plain.token, 'key-a');
+    expect(bound.ok).toBe(true);
+    expect(store.boundKey(issued.family)).toBe('key-a');
+    if (!bound.ok) throw new Error('unreachable');
+    expect(await store.rotate(bound.token)).toEqual({ ok: false, reason: 'wrong_key' });
   });
 });

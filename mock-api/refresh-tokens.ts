@@ -98,6 +98,9 @@ export class RefreshTokens {
       family.revoked = true;
       return { ok: false, reason: 'wrong_key' };
     }
+    // A family from before DPoP is bound by its first refresh with a proof: the cookie alone
+    // could refresh it anyway, so binding it takes nothing from its holder.
+    family.jkt ??= jkt;
 
     if (record.replacedAt !== undefined) {
       // A lost response: within the grace, the just-replaced token gets its successor again,

@@ -7,6 +7,8 @@ import { failureOf, readJsonObject, requireLifetime, requireString } from './rea
 export interface CookieSessionOptions {
   /** Default `/auth/login`, `/auth/refresh` and `/auth/logout` on the worker's origin. */
   endpoints?: Partial<AuthEndpoints>;
+  /** Whether the server binds tokens with DPoP (RFC 9449), as this contract's server does. Default true. */
+  dpop?: boolean;
 }
 
 /**
@@ -24,6 +26,7 @@ export function cookieSession(options: CookieSessionOptions = {}): AuthAdapter {
   return {
     name: 'cookieSession',
     endpoints,
+    dpop: options.dpop ?? true,
     login: ({ username, password, remember }) => ({
       json: remember === undefined ? { username, password } : { username, password, remember },
     }),
