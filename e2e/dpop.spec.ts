@@ -108,23 +108,28 @@ test.describe('DPoP-bound tokens', () => {
     await signIn(page);
     const before = await mock.stats();
     const answers = await page.evaluate(async () => {
+      const attempt = async (from: string, target: Window | null | undefined): Promise<{ from: string; status: number; body: string }> => {
+        if (!target) return { from, status: -1, body: 'no window' };
+        const answer = await (target as Window & typeof globalThis).fetch('/auth/refresh', { method: 'POST' });
+        return { from, status: answer.status, body: await answer.text() };
+      };
       const frame = document.createElement('iframe');
-      frame.src = 'about:blank';
-      document.body.append(frame);
-      const fromFrame = await (frame.contentWindow as Window & typeof globalThis).fetch('/auth/refresh', { method: 'POST' });
+      document.body.append(frame); // about:blank, same origin
+      const fromFrame = await attempt('about:blank frame', frame.contentWindow);
       const popup = window.open('');
-      const fromPopup = popup ? await (popup as Window & typeof globalThis).fetch('/auth/refresh', { method: 'POST' }) : undefined;
+      const fromPopup = await attempt('popup', popup);
       popup?.close();
-      return [
-        { status: fromFrame.status, body: await fromFrame.text() },
-        fromPopup && { status: fromPopup.status, body: await fromPopup.text() },
-      ];
+      return [fromFrame, fromPopup];
     });
     for (const answer of answers) {
-      expect(answer?.body ?? '').not.toMatch(JWT_PATTERN);
-      expect(answer?.status).not.toBe(200);
+      expect(answer.body, answer.from).not.toMatch(JWT_PATTERN);
+      expect(answer.status, answer.from).not.toBe(200);
     }
-    expect((await mock.stats()).refreshes).toBe(before.refreshes);
+    const after = await mock.stats();
+    expect(after.refreshes).toBe(before.refreshes);
+    // The server saw the cookie-only refreshes (these pages are not controlled) and refused them.
+    expect(after.refreshFailures - before.refreshFailures).toBe(answers.filter((answer) => answer.status === 400).length);
+    expect(answers.some((answer) => answer.status === 400)).toBe(true);
   });
 
   test('the refresh cookie, taken to another port or tool, refreshes nothing', async ({ page, context, request }) => {

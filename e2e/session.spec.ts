@@ -21,7 +21,8 @@ test.describe('a session through the service worker', () => {
     await expect(page.getByRole('list', { name: 'Users' }).getByRole('listitem')).toHaveCount(2);
     const fromWorker = sent.filter((request) => request.fromWorker && request.url.endsWith('/api/users'));
     expect(fromWorker.length).toBeGreaterThan(0);
-    expect(fromWorker.every((request) => /^Bearer eyJ/.test(request.authorization ?? ''))).toBe(true);
+    // DPoP-bound (RFC 9449): the scheme is DPoP, and a proof goes with it (e2e/dpop.spec.ts).
+    expect(fromWorker.every((request) => /^DPoP eyJ/.test(request.authorization ?? ''))).toBe(true);
     // What the page itself handed to fetch carries no token.
     expect(sent.filter((request) => !request.fromWorker).every((request) => request.authorization === undefined)).toBe(true);
   });

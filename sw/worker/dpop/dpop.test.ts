@@ -92,6 +92,30 @@ describe('createDpop', () => {
     expect((await verify(await dpop.proof('GET', 'https://api.test/x'))).payload.nonce).toBe('n3');
   });
 
+  it('asks to send a refused proof again once the server clock shows it was dated wrong', async () => {
+    const { dpop, clock } = setup();
+    const serverNow = clock.now();
+    clock.advance(600_000);
+    const stale = await dpop.proof('POST', 'https://id.test/token');
+    const refused = new Response(JSON.stringify({ error: 'invalid_dpop_proof' }), {
+      status: 400,
+      headers: { Date: new Date(serverNow).toUTCString() },
+    });
+    expect(await dpop.observe('https://id.test/token', refused, 'token', stale)).toBe(true);
+    const fresh = await dpop.proof('POST', 'https://id.test/token');
+    // Dated right now: the same refusal is final.
+    const again = new Response(JSON.stringify({ error: 'invalid_dpop_proof' }), {
+      status: 400,
+      headers: { Date: new Date(serverNow).toUTCString() },
+    });
+    expect(await dpop.observe('https://id.test/token', again, 'token', fresh)).toBe(false);
+    const apiRefusal = new Response(null, {
+      status: 401,
+      headers: { Date: new Date(serverNow).toUTCString(), 'WWW-Authenticate': 'DPoP error="invalid_token"' },
+    });
+    expect(await dpop.observe('https://api.test/x', apiRefusal, 'api', stale)).toBe(true);
+  });
+
   it("dates proofs on the server's clock when the local one is off", async () => {
     const { dpop, clock } = setup();
     const serverNow = clock.now();

@@ -5,10 +5,11 @@ import type { KeyStore } from './key-store.ts';
 /** Where a response came from, for reading what DPoP asks of the next request. */
 export type DpopStep = 'token' | 'api';
 
-/** A signed proof, and the nonce it carries (if any). */
+/** A signed proof, the nonce it carries (if any), and the server-clock offset its `iat` used. */
 export interface Proof {
   header: string;
   nonce: string | undefined;
+  offsetMs: number;
 }
 
 /** Proofs of possession (RFC 9449) with one key per session, and what the servers said about nonces. */
@@ -16,9 +17,11 @@ export interface Dpop {
   /** A `DPoP` proof for one request; `accessToken` adds `ath` (for resource requests). */
   proof(method: string, url: string, accessToken?: string): Promise<Proof>;
   /**
-   * Remembers a response's `DPoP-Nonce` (and the server's clock), and says whether the response
-   * asks for the request again with a nonce other than the one `sent` carried (RFC 9449 8 and
-   * 9: `use_dpop_nonce`); so concurrent requests that all carried the old nonce each retry once.
+   * Remembers a response's `DPoP-Nonce` and the server's clock, and says whether to send the
+   * request once more: when it asks for a nonce other than the one `sent` carried (RFC 9449 8
+   * and 9: `use_dpop_nonce`; concurrent requests that carried the old one each retry once), or
+   * when it refused the proof and the server's clock turned out to be far from what `sent`
+   * assumed (the local clock moved, or was off from the start).
    */
   observe(url: string, response: Response, step: DpopStep, sent: Proof): Promise<boolean>;
   /** The public key as a JWK (bound tokens carry its RFC 7638 thumbprint as `cnf.jkt`). */
@@ -35,11 +38,25 @@ interface SessionKey {
 
 const ENCODER = new TextEncoder();
 const NONCE_ERROR = /\berror\s*=\s*"?use_dpop_nonce\b/i;
+/** How far the assumed server clock may be off before a refused proof is worth sending again, ms. */
+const CLOCK_SLACK_MS = 30_000;
 
 /** `htu` (RFC 9449 4.2): the URL without query and fragment. */
 function htu(url: string): string {
   const parsed = new URL(url);
   return `${parsed.origin}${parsed.pathname}`;
+}
+
+/** Whether an answer refused the request's proof (or, at an API, the token it came with). */
+async function refusedProof(response: Response, step: DpopStep): Promise<boolean> {
+  if (step === 'api') return response.status === 401 && /^\s*dpop\b/i.test(response.headers.get('WWW-Authenticate') ?? '');
+  if (response.status !== 400) return false;
+  try {
+    const body = (await response.clone().json()) as { error?: unknown };
+    return body.error === 'invalid_dpop_proof';
+  } catch {
+    return false;
+  }
 }
 
 async function asksForNonce(response: Response, step: DpopStep): Promise<boolean> {
@@ -104,16 +121,19 @@ export function createDpop(deps: { store: KeyStore; clock: Clock }): Dpop {
         ...(nonce === undefined ? {} : { nonce }),
         ...(accessToken === undefined ? {} : { ath: await athOf(accessToken) }),
       };
-      return { header: await new CompactSign(ENCODER.encode(JSON.stringify(claims))).setProtectedHeader(header).sign(privateKey), nonce };
+      const signed = await new CompactSign(ENCODER.encode(JSON.stringify(claims))).setProtectedHeader(header).sign(privateKey);
+      return { header: signed, nonce, offsetMs: serverOffsetMs };
     },
 
     async observe(url, response, step, sent) {
       const date = Date.parse(response.headers.get('Date') ?? '');
       if (Number.isFinite(date)) serverOffsetMs = date - deps.clock.now();
       const nonce = response.headers.get('DPoP-Nonce');
-      if (nonce === null || nonce === '') return false;
-      nonces.set(new URL(url).origin, nonce);
-      return nonce !== sent.nonce && (await asksForNonce(response, step));
+      if (nonce !== null && nonce !== '') {
+        nonces.set(new URL(url).origin, nonce);
+        if (nonce !== sent.nonce && (await asksForNonce(response, step))) return true;
+      }
+      return Math.abs(serverOffsetMs - sent.offsetMs) > CLOCK_SLACK_MS && (await refusedProof(response, step));
     },
 
     async publicJwk() {
