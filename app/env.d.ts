@@ -10,4 +10,6 @@ declare module '*.vue' {
 interface ImportMetaEnv {
   /** A label for this build, shown in the footer (set VITE_BUILD_ID when building). */
   readonly VITE_BUILD_ID?: string;
+  /** `off` builds the worker without DPoP (Bearer tokens), for comparison. */
+  readonly VITE_DPOP?: string;
 }

@@ -12,6 +12,7 @@ const broker = createTokenBroker({
   allowlist: ['/api/'],
   brokerOnly: ['/auth/'], // pages may call nothing under /auth/
   parseUser,
+  dpop: import.meta.env.VITE_DPOP !== 'off', // VITE_DPOP=off builds a Bearer-only worker (the benchmark compares both)
 });
 
 precacheAndRoute(self.__WB_MANIFEST);

@@ -2,7 +2,9 @@
  * `npm run bench`: what the broker costs, measured side by side in one run on the production
  * build in Chromium. Prints a table and writes bench-results.json. Not part of `npm test`.
  */
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium, type BrowserContext, type Page } from '@playwright/test';
@@ -88,21 +90,38 @@ function concurrent(page: Page, count: number, authorization?: string): Promise<
   );
 }
 
-function sizes(): { file: string; raw: number; gzip: number }[] {
+/** The worker's and the app's JS sizes in a build folder, each labelled with `label`. */
+function sizes(dist: string, label: string): { file: string; raw: number; gzip: number }[] {
   const files = [
     'sw.js',
-    ...readdirSync(join(DIST, 'assets'))
+    ...readdirSync(join(dist, 'assets'))
       .filter((name) => name.endsWith('.js'))
       .map((name) => `assets/${name}`),
   ];
   return files.map((file) => {
-    const bytes = readFileSync(join(DIST, file));
-    return { file, raw: statSync(join(DIST, file)).size, gzip: gzipSync(bytes, { level: 9 }).length };
+    const bytes = readFileSync(join(dist, file));
+    return { file: `${file}${label}`, raw: statSync(join(dist, file)).size, gzip: gzipSync(bytes, { level: 9 }).length };
   });
 }
 
+/** Builds the app with the worker's DPoP off into a temporary folder (the Bearer broker, variant d). */
+function buildBearerApp(): string {
+  const outDir = mkdtempSync(join(tmpdir(), 'bench-bearer-'));
+  const built = spawnSync(
+    process.execPath,
+    ['node_modules/vite/bin/vite.js', 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error'],
+    {
+      env: { ...process.env, VITE_DPOP: 'off' },
+      encoding: 'utf8',
+    },
+  );
+  if (built.status !== 0) throw new Error(`the Bearer build failed:\n${built.stdout}\n${built.stderr}`);
+  return outDir;
+}
+
 async function main(): Promise<void> {
-  const servers = await startBenchServers();
+  const bearerDist = buildBearerApp();
+  const servers = await startBenchServers(bearerDist);
   const browser = await chromium.launch({ ...chromiumLaunchOptions(), headless: true });
   const results: Record<string, unknown> = {
     date: new Date().toISOString(),
@@ -115,23 +134,25 @@ async function main(): Promise<void> {
     // 1. Per-request overhead, the three variants interleaved round by round.
     const context = await browser.newContext();
     const broker = await appPage(context, servers.app);
+    const bearerBroker = await appPage(context, servers.bearerApp);
     const plain = await tokenPage(context, servers.plain);
     const passthrough = await tokenPage(context, servers.passthrough, '/passthrough-sw.js');
     const variants = {
       a: () => sequential(plain.page, BATCH, `Bearer ${plain.token}`),
       b: () => sequential(passthrough.page, BATCH, `Bearer ${passthrough.token}`),
       c: () => sequential(broker, BATCH),
+      d: () => sequential(bearerBroker, BATCH),
     };
-    const seq: Record<'a' | 'b' | 'c', number[]> = { a: [], b: [], c: [] };
-    const conc: Record<'a' | 'b' | 'c', number[]> = { a: [], b: [], c: [] };
+    const seq: Record<'a' | 'b' | 'c' | 'd', number[]> = { a: [], b: [], c: [], d: [] };
+    const conc: Record<'a' | 'b' | 'c' | 'd', number[]> = { a: [], b: [], c: [], d: [] };
     for (let round = -2; round < ROUNDS; round += 1) {
       // Rotate the order each round so no variant always goes first; rounds < 0 are warm-up.
-      const order = (['a', 'b', 'c'] as const).map((_, i, all) => all[(i + round + 3) % 3] as 'a' | 'b' | 'c');
+      const order = (['a', 'b', 'c', 'd'] as const).map((_, i, all) => all[(i + round + 4) % 4] as 'a' | 'b' | 'c' | 'd');
       for (const key of order) {
         const times = await variants[key]();
         const wall =
-          key === 'c'
-            ? await concurrent(broker, CONCURRENT)
+          key === 'c' || key === 'd'
+            ? await concurrent(key === 'c' ? broker : bearerBroker, CONCURRENT)
             : await concurrent(
                 key === 'a' ? plain.page : passthrough.page,
                 CONCURRENT,
@@ -143,12 +164,17 @@ async function main(): Promise<void> {
         }
       }
     }
-    const s = { a: summary(seq.a), b: summary(seq.b), c: summary(seq.c) };
-    const k = { a: summary(conc.a), b: summary(conc.b), c: summary(conc.c) };
-    results.overhead = {
-      sequential: { ...s, ratios: { 'b/a': s.b.p50 / s.a.p50, 'c/a': s.c.p50 / s.a.p50, 'c/b': s.c.p50 / s.b.p50 } },
-      concurrent100: { ...k, ratios: { 'b/a': k.b.p50 / k.a.p50, 'c/a': k.c.p50 / k.a.p50, 'c/b': k.c.p50 / k.b.p50 } },
-    };
+    const s = { a: summary(seq.a), b: summary(seq.b), c: summary(seq.c), d: summary(seq.d) };
+    const k = { a: summary(conc.a), b: summary(conc.b), c: summary(conc.c), d: summary(conc.d) };
+    const ratios = (x: typeof s) => ({
+      'b/a': x.b.p50 / x.a.p50,
+      'c/a': x.c.p50 / x.a.p50,
+      'c/b': x.c.p50 / x.b.p50,
+      'd/b': x.d.p50 / x.b.p50,
+      'c/d': x.c.p50 / x.d.p50,
+      'c/d p95': x.c.p95 / x.d.p95,
+    });
+    results.overhead = { sequential: { ...s, ratios: ratios(s) }, concurrent100: { ...k, ratios: ratios(k) } };
     await context.close();
 
     // 2. Refresh storm: 100 concurrent requests with an expired token (ACCESS_TTL 2).
@@ -238,7 +264,10 @@ async function main(): Promise<void> {
     await coldContext.close();
 
     // 4. Sizes.
-    results.sizes = sizes();
+    results.sizes = [
+      ...sizes(DIST, ''),
+      ...sizes(bearerDist, ' (Bearer build, VITE_DPOP=off)').filter((size) => size.file.startsWith('sw.js')),
+    ];
 
     // 5. Soak: mixed traffic from two tabs, ACCESS_TTL 2, the worker stopped every 10 s.
     const soakContext = await browser.newContext();
@@ -302,6 +331,7 @@ async function main(): Promise<void> {
   } finally {
     await browser.close();
     await servers.close();
+    rmSync(bearerDist, { recursive: true, force: true });
   }
   writeFileSync('bench-results.json', `${JSON.stringify(results, null, 2)}\n`);
   print(results);
@@ -311,7 +341,7 @@ function print(results: Record<string, unknown>): void {
   const r = results as {
     overhead: Record<
       'sequential' | 'concurrent100',
-      Record<'a' | 'b' | 'c', { p50: number; p95: number; n: number }> & { ratios: Record<string, number> }
+      Record<'a' | 'b' | 'c' | 'd', { p50: number; p95: number; n: number }> & { ratios: Record<string, number> }
     >;
     storm: {
       broker: { refreshCalls: number; failed: number; wallMs: number };
@@ -334,13 +364,14 @@ function print(results: Record<string, unknown>): void {
     `Benchmark ${String(results.date)} | Chromium ${String(results.chromium)} | Node ${String(results.node)} | ${String(results.cpus)} CPUs`,
   );
   lines.push('');
-  lines.push('Per-request overhead, GET /api/me (a: no worker, b: pass-through worker, c: broker)');
-  lines.push('| mode | a p50 / p95 ms | b p50 / p95 ms | c p50 / p95 ms | b/a | c/a | c/b |');
-  lines.push('| --- | --- | --- | --- | --- | --- | --- |');
+  lines.push('Per-request overhead, GET /api/me (a: no worker, b: pass-through worker, c: broker with DPoP, d: broker with Bearer)');
+  lines.push('| mode | a p50 / p95 ms | b p50 / p95 ms | c p50 / p95 ms | d p50 / p95 ms | b/a | c/b | d/b | c/d (DPoP) | c/d p95 |');
+  lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const mode of ['sequential', 'concurrent100'] as const) {
     const o = r.overhead[mode];
+    const ratio = (name: string): string => fixed(o.ratios[name] ?? Number.NaN);
     lines.push(
-      `| ${mode === 'sequential' ? 'sequential (per request)' : '100 concurrent (all answered)'} | ${fixed(o.a.p50)} / ${fixed(o.a.p95)} | ${fixed(o.b.p50)} / ${fixed(o.b.p95)} | ${fixed(o.c.p50)} / ${fixed(o.c.p95)} | ${fixed(o.ratios['b/a'] ?? Number.NaN)} | ${fixed(o.ratios['c/a'] ?? Number.NaN)} | ${fixed(o.ratios['c/b'] ?? Number.NaN)} |`,
+      `| ${mode === 'sequential' ? 'sequential (per request)' : '100 concurrent (all answered)'} | ${fixed(o.a.p50)} / ${fixed(o.a.p95)} | ${fixed(o.b.p50)} / ${fixed(o.b.p95)} | ${fixed(o.c.p50)} / ${fixed(o.c.p95)} | ${fixed(o.d.p50)} / ${fixed(o.d.p95)} | ${ratio('b/a')} | ${ratio('c/b')} | ${ratio('d/b')} | ${ratio('c/d')} | ${ratio('c/d p95')} |`,
     );
   }
   lines.push('');

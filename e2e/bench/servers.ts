@@ -15,6 +15,8 @@ export interface Origin {
 export interface BenchServers {
   /** The production app with the broker (ACCESS_TTL 300). */
   app: Origin;
+  /** The same app built with VITE_DPOP=off: the broker with Bearer tokens, same API (ACCESS_TTL 300). */
+  bearerApp: Origin;
   /** A page no worker controls, same API (ACCESS_TTL 300). */
   plain: Origin;
   /** A page controlled by a pass-through worker, same API (ACCESS_TTL 300). */
@@ -27,7 +29,7 @@ export interface BenchServers {
 }
 
 /** Starts every origin; API counters are per API instance (`/__mock/stats` on each). */
-export async function startBenchServers(): Promise<BenchServers> {
+export async function startBenchServers(bearerDist: string): Promise<BenchServers> {
   const servers: RunningServer[] = [];
   async function origin(api: Services, dist: string): Promise<Origin> {
     const server = await serveOnFreePort(mockApiApp(api, { dist }));
@@ -40,6 +42,7 @@ export async function startBenchServers(): Promise<BenchServers> {
   const shortApi = await createServices(mockApiConfig({ accessTtl: 2, controls: true, ...limits }));
   return {
     app: await origin(api, DIST),
+    bearerApp: await origin(api, bearerDist),
     plain: await origin(api, PAGES),
     passthrough: await origin(api, PAGES),
     shortApp: await origin(shortApi, DIST),
