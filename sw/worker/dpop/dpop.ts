@@ -1,4 +1,5 @@
 import { base64url, CompactSign, type JWK } from 'jose';
+import { bearerErrorOf, oauthErrorOf } from '../adapters/read-response.ts';
 import type { Clock } from '../token-broker.ts';
 import type { KeyStore } from './key-store.ts';
 
@@ -37,7 +38,7 @@ interface SessionKey {
 }
 
 const ENCODER = new TextEncoder();
-const NONCE_ERROR = /\berror\s*=\s*"?use_dpop_nonce\b/i;
+const DPOP_CHALLENGE = /^\s*dpop\b/i;
 /** How far the assumed server clock may be off before a refused proof is worth sending again, ms. */
 const CLOCK_SLACK_MS = 30_000;
 
@@ -47,27 +48,20 @@ function htu(url: string): string {
   return `${parsed.origin}${parsed.pathname}`;
 }
 
+/** The RFC 6749 5.2 error code of a token endpoint's 400, read from a copy of the answer. */
+async function tokenError(response: Response): Promise<string | undefined> {
+  return response.status === 400 ? oauthErrorOf(response.clone()) : undefined;
+}
+
 /** Whether an answer refused the request's proof (or, at an API, the token it came with). */
 async function refusedProof(response: Response, step: DpopStep): Promise<boolean> {
-  if (step === 'api') return response.status === 401 && /^\s*dpop\b/i.test(response.headers.get('WWW-Authenticate') ?? '');
-  if (response.status !== 400) return false;
-  try {
-    const body = (await response.clone().json()) as { error?: unknown };
-    return body.error === 'invalid_dpop_proof';
-  } catch {
-    return false;
-  }
+  if (step === 'api') return response.status === 401 && DPOP_CHALLENGE.test(response.headers.get('WWW-Authenticate') ?? '');
+  return (await tokenError(response)) === 'invalid_dpop_proof';
 }
 
 async function asksForNonce(response: Response, step: DpopStep): Promise<boolean> {
-  if (step === 'api') return response.status === 401 && NONCE_ERROR.test(response.headers.get('WWW-Authenticate') ?? '');
-  if (response.status !== 400) return false;
-  try {
-    const body = (await response.clone().json()) as { error?: unknown };
-    return body.error === 'use_dpop_nonce';
-  } catch {
-    return false;
-  }
+  if (step === 'api') return response.status === 401 && bearerErrorOf(response) === 'use_dpop_nonce';
+  return (await tokenError(response)) === 'use_dpop_nonce';
 }
 
 /**
