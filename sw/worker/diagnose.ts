@@ -2,9 +2,8 @@ import type { DiagnosticCheck } from '../protocol.ts';
 import { bareUrl } from './log.ts';
 import type { BrokerConfig } from './options.ts';
 import { ruleUrl } from './url-rules.ts';
+import type { Transport } from './token-broker.ts';
 import { withTimeout } from './timeout.ts';
-
-type Transport = (request: Request) => Promise<Response>;
 
 async function reaches(transport: Transport, timeoutMs: number, init: RequestInit & { url: string }): Promise<true | string> {
   try {

@@ -1,3 +1,4 @@
+import type { BrokerError } from '../errors.ts';
 import type { UserRecord } from '../protocol.ts';
 import { resolveOptions, type BrokerConfig, type TokenBrokerOptions } from './options.ts';
 import type { SessionStore, StoredSession } from './session-store.ts';
@@ -152,4 +153,14 @@ export class FakeServer {
     }
     return Response.json({ ok: true, body });
   }
+}
+
+/** The BrokerError a promise rejects with; fails the test when it resolves instead. */
+export function rejectionOf(promise: Promise<unknown>): Promise<BrokerError> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection, got a value');
+    },
+    (error: unknown) => error as BrokerError,
+  );
 }

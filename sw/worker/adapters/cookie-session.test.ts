@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type BrokerError } from '../../errors.ts';
 import { cookieSession } from './cookie-session.ts';
+import { rejectionOf } from '../test-fakes.ts';
 
 // Answers as the mock API (this repository's contract) sends them.
 const USER = { id: 1, username: 'test', firstName: 'Test', lastName: 'User' };
@@ -9,11 +9,6 @@ const json = (body: unknown, status = 200, headers: Record<string, string> = {})
 const GRANT = { access_token: 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln', token_type: 'Bearer', expires_in: 300, user: USER };
 
 const adapter = cookieSession();
-const failure = (promise: Promise<unknown>): Promise<BrokerError> =>
-  promise.then(
-    () => expect.fail('resolved'),
-    (error: unknown) => error as BrokerError,
-  );
 
 describe('cookieSession', () => {
   it('names its endpoints on the worker origin, and lets each be moved', () => {
@@ -45,14 +40,16 @@ describe('cookieSession', () => {
     ['a non-positive lifetime', { ...GRANT, expires_in: 0 }, /"expires_in"/],
     ['a token type other than Bearer or DPoP', { ...GRANT, token_type: 'mac' }, /token_type "mac"/],
   ])('refuses a grant with %s as bad_response naming the field', async (_, body, reason) => {
-    const error = await failure(adapter.readGrant(json(body), 'refresh'));
+    const error = await rejectionOf(adapter.readGrant(json(body), 'refresh'));
     expect(error.code).toBe('bad_response');
     expect(error.message).toMatch(reason);
     expect(error.message).not.toContain(GRANT.access_token);
   });
 
   it('refuses an HTML answer as bad_response', async () => {
-    const error = await failure(adapter.readGrant(new Response('<!doctype html>', { headers: { 'Content-Type': 'text/html' } }), 'login'));
+    const error = await rejectionOf(
+      adapter.readGrant(new Response('<!doctype html>', { headers: { 'Content-Type': 'text/html' } }), 'login'),
+    );
     expect(error).toMatchObject({ code: 'bad_response', message: expect.stringContaining('text/html') });
   });
 
@@ -66,7 +63,7 @@ describe('cookieSession', () => {
     ['refresh', json({ error: 'server_error', message: 'down' }, 502), 'auth_unavailable'],
     ['refresh', new Response('Not found', { status: 404 }), 'bad_response'],
   ] as const)('reads a failed %s answer (%#) as %s', async (step, response, code) => {
-    const error = await failure(adapter.readGrant(response, step));
+    const error = await rejectionOf(adapter.readGrant(response, step));
     expect(error.code).toBe(code);
     if (code === 'rate_limited') expect(error.retryAfter).toBe(42);
   });

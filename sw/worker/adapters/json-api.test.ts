@@ -1,7 +1,7 @@
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { type BrokerError } from '../../errors.ts';
 import { jsonApi } from './json-api.ts';
+import { rejectionOf } from '../test-fakes.ts';
 
 // Answers as the "JWT with refresh tokens" tutorial sends them: no expires_in, no user wrapper,
 // `400 {message}` for everything refused, a plain 401 from the API.
@@ -14,11 +14,6 @@ const jwt = (lifetime: number, iat = 1_700_000_000): Promise<string> =>
     .sign(key);
 const json = (body: unknown, status = 200, headers: Record<string, string> = {}): Response =>
   new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json; charset=utf-8', ...headers } });
-const failure = (promise: Promise<unknown>): Promise<BrokerError> =>
-  promise.then(
-    () => expect.fail('resolved'),
-    (error: unknown) => error as BrokerError,
-  );
 
 const tutorial = jsonApi({
   endpoints: {
@@ -66,14 +61,14 @@ describe('jsonApi with the tutorial shape', () => {
   });
 
   it('says what to configure when the lifetime cannot be known', async () => {
-    const error = await failure(tutorial.readGrant(json({ jwtToken: 'opaque-not-a-jwt' }), 'login'));
+    const error = await rejectionOf(tutorial.readGrant(json({ jwtToken: 'opaque-not-a-jwt' }), 'login'));
     expect(error).toMatchObject({ code: 'bad_response', message: expect.stringContaining('expiresIn') });
     const noExp = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().sign(key);
-    expect((await failure(tutorial.readGrant(json({ jwtToken: noExp }), 'login'))).message).toContain('"exp"');
+    expect((await rejectionOf(tutorial.readGrant(json({ jwtToken: noExp }), 'login'))).message).toContain('"exp"');
   });
 
   it('names the missing token field', async () => {
-    const error = await failure(tutorial.readGrant(json({ id: 1, token: 'x' }), 'login'));
+    const error = await rejectionOf(tutorial.readGrant(json({ id: 1, token: 'x' }), 'login'));
     expect(error).toMatchObject({ code: 'bad_response', message: 'login: "jwtToken" is missing or not a non-empty string.' });
   });
 
@@ -87,7 +82,7 @@ describe('jsonApi with the tutorial shape', () => {
     ['refresh', json({ message: 'boom' }, 503), 'auth_unavailable'],
     ['refresh', json({ message: 'Not Found' }, 404), 'bad_response'],
   ] as const)('reads a failed %s answer (%#) as %s', async (step, response, code) => {
-    expect((await failure(tutorial.readGrant(response, step))).code).toBe(code);
+    expect((await rejectionOf(tutorial.readGrant(response, step))).code).toBe(code);
   });
 
   it('sees a plain 401 as a refused token, but not a challenge naming another error', () => {
@@ -112,8 +107,8 @@ describe('jsonApi with the tutorial shape', () => {
 
   it('reads failures by the RFCs when told to', async () => {
     const strict = jsonApi({ endpoints: tutorial.endpoints, errors: 'rfc6749' });
-    expect((await failure(strict.readGrant(json({ message: 'Invalid token' }, 400), 'refresh'))).code).toBe('bad_response');
-    expect((await failure(strict.readGrant(json({ error: 'invalid_grant' }, 400), 'refresh'))).code).toBe('invalid_grant');
+    expect((await rejectionOf(strict.readGrant(json({ message: 'Invalid token' }, 400), 'refresh'))).code).toBe('bad_response');
+    expect((await rejectionOf(strict.readGrant(json({ error: 'invalid_grant' }, 400), 'refresh'))).code).toBe('invalid_grant');
     expect(strict.tokenRejected(json({}, 401))).toBe(false);
   });
 });
