@@ -252,3 +252,33 @@ test.describe('a token endpoint that hangs', () => {
     expect((await mock.stats()).logins).toBe(1);
   });
 });
+
+test.describe('a page that holds the refresh lock', () => {
+  test('cannot hang the API: the wait ends at the timeout with 503 auth_unavailable, and the next call works', async ({ page, mock }) => {
+    test.slow(); // waits out the 10 s lock timeout
+    await signIn(page);
+    await expect(usersList(page)).toHaveCount(2);
+    // A page script takes the worker's lock and never lets go (until told to).
+    await page.evaluate(() => {
+      const released = new Promise<void>((resolve) => Object.assign(window, { releaseLock: resolve }));
+      void navigator.locks.request('token-broker-refresh', () => released);
+    });
+    await expect.poll(() => page.evaluate(async () => (await navigator.locks.query()).held?.length ?? 0)).toBe(1);
+    await stopAllWorkers(page); // the restarted worker must refresh, so it needs the lock
+
+    const blocked = await page.evaluate(async () => {
+      const response = await fetch('/api/me');
+      return { status: response.status, retryAfter: response.headers.get('Retry-After'), body: (await response.json()) as unknown };
+    });
+    expect(blocked.status).toBe(503);
+    expect(blocked.retryAfter).not.toBeNull();
+    expect(blocked.body).toMatchObject({ error: 'auth_unavailable' });
+    expect((await mock.stats()).refreshes).toBe(0);
+
+    await page.evaluate(() => (window as unknown as { releaseLock: () => void }).releaseLock());
+    expect(await page.evaluate(async () => (await fetch('/api/me')).status)).toBe(200);
+    const stats = await mock.stats();
+    expect(stats.refreshes).toBe(1);
+    expect(stats.logins).toBe(1);
+  });
+});

@@ -39,7 +39,7 @@ export function createTokenBroker<User = UserRecord>(
     clock: Date,
     store: createIdbSessionStore(idb),
     log: options.log === false ? silentLog : (options.log ?? consoleLog),
-    lock: (task) => (navigator?.locks ? navigator.locks.request('token-broker-refresh', task) : task()),
+    lock: (task, signal) => (navigator?.locks ? navigator.locks.request('token-broker-refresh', { signal }, task) : task()),
     online: () => navigator?.onLine !== false,
     ...(config.dpop ? { dpop: createDpop({ store: createIdbKeyStore(idb), clock: Date }) } : {}),
     ...deps,

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Session, UserRecord } from '../protocol.ts';
 import { answer } from './answer.ts';
 import { FakeServer, ManualClock, MemoryStore, ORIGIN, testConfig } from './test-fakes.ts';
-import { TokenBroker, type BrokerDeps } from './token-broker.ts';
+import { TokenBroker, type BrokerDeps, type Lock } from './token-broker.ts';
 
 let clock: ManualClock;
 let server: FakeServer;
@@ -308,6 +308,65 @@ describe('when a refresh fails', () => {
     expect((await response.json()) as unknown).toMatchObject({ error: 'auth_unavailable' });
     server.refreshMode = 'ok';
     expect((await broker.session()).status).toBe('signed-in');
+  });
+});
+
+describe('the refresh lock', () => {
+  /** A lock some other context holds: granted only when `release` is called, or given up on abort. */
+  function heldLock(): { lock: Lock; release: () => void } {
+    let release = (): void => undefined;
+    const lock: Lock = (task, signal) =>
+      new Promise((resolve, reject) => {
+        signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+        release = () => void task().then(resolve, reject);
+      });
+    return { lock, release: () => release() };
+  }
+
+  it('bounds the wait for a held lock by the timeout: 503, no refresh, session kept', async () => {
+    vi.useFakeTimers();
+    const held = heldLock();
+    const broker = await signedIn({ lock: held.lock });
+    clock.advance(301_000);
+    const pending = broker.fetch(api());
+    await vi.advanceTimersByTimeAsync(10_000);
+    const response = await pending;
+    expect(response.status).toBe(503);
+    expect(response.headers.get('Retry-After')).toBe('5');
+    expect((await response.json()) as unknown).toMatchObject({ error: 'auth_unavailable' });
+    expect(server.refreshCalls).toBe(0);
+    expect((await broker.session()).status).toBe('signed-in');
+    expect(logs.at(-1)).toMatch(/^refresh failed .*: timeout: The refresh lock was not free within 10000 ms/);
+
+    held.release(); // granted after the caller gave up: the refresh must not run
+    await vi.advanceTimersByTimeAsync(0);
+    expect(server.refreshCalls).toBe(0);
+  });
+
+  it('tries again on the next request once the lock is free', async () => {
+    vi.useFakeTimers();
+    let holder: ReturnType<typeof heldLock> | undefined = heldLock();
+    const lock: Lock = (task, signal) => (holder ? holder.lock(task, signal) : task());
+    const broker = await signedIn({ lock });
+    clock.advance(301_000);
+    const first = broker.fetch(api());
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect((await first).status).toBe(503);
+    holder = undefined;
+    expect((await broker.fetch(api())).status).toBe(200);
+    expect(server.refreshCalls).toBe(1);
+  });
+
+  it('refreshes once the lock is granted within the timeout', async () => {
+    vi.useFakeTimers();
+    const held = heldLock();
+    const broker = await signedIn({ lock: held.lock });
+    clock.advance(301_000);
+    const pending = broker.fetch(api());
+    await vi.advanceTimersByTimeAsync(9_000);
+    held.release();
+    expect((await pending).status).toBe(200);
+    expect(server.refreshCalls).toBe(1);
   });
 });
 

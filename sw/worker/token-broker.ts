@@ -18,8 +18,12 @@ export interface Clock {
   now(): number;
 }
 
-/** Runs a task under a lock shared by every worker of the origin (Web Locks in the worker). */
-export type Lock = <T>(task: () => Promise<T>) => Promise<T>;
+/**
+ * Runs a task under a lock shared by every worker of the origin (Web Locks in the worker). When
+ * `signal` aborts before the lock is granted, the wait ends with `signal.reason` and the task never
+ * runs (as `navigator.locks.request` with a signal does): a page can hold the lock too.
+ */
+export type Lock = <T>(task: () => Promise<T>, signal: AbortSignal) => Promise<T>;
 
 /** What `install(self)` connects: the parts only a service worker has. */
 export interface WorkerHooks<User> {
@@ -258,13 +262,12 @@ export class TokenBroker<User = UserRecord> {
       // Offline, a refresh can only fail: fail fast instead of queueing attempts.
       if (this.#deps.online?.() === false) throw new BrokerError('network', 'The browser is offline.');
       const epoch = this.#epoch;
-      const lock = this.#deps.lock ?? sameLock;
       const url = this.#config.endpoints.refresh;
       let grant: Grant;
       let checked: { user: User; scheme: HeldToken['scheme'] };
       try {
-        grant = await lock(() =>
-          this.#guard('refresh', async () =>
+        grant = await this.#guard('refresh', () =>
+          this.#locked(async () =>
             this.#config.adapter.readGrant(await this.#call('refresh', url, this.#config.adapter.refresh()), 'refresh'),
           ),
         );
@@ -280,6 +283,33 @@ export class TokenBroker<User = UserRecord> {
       }
       return this.#accept(grant, checked);
     });
+  }
+
+  /**
+   * Runs `task` under the refresh lock, waiting for it no longer than authTimeoutMs: whoever holds
+   * the lock (another tab's script can take it too) must not hang every request of every tab. A
+   * wait that runs out is a `timeout`, a network failure: the session is kept and the next request
+   * tries again.
+   */
+  #locked<T>(task: () => Promise<T>): Promise<T> {
+    const lock = this.#deps.lock ?? sameLock;
+    const ms = this.#config.authTimeoutMs;
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new BrokerError('timeout', `The refresh lock was not free within ${ms} ms (another tab or worker holds it).`);
+        controller.abort(error);
+        reject(error);
+      }, ms);
+    });
+    const granted = lock(() => {
+      // A lock that ignored the signal and came late: the caller has given up on this refresh.
+      if (controller.signal.aborted) return Promise.reject(controller.signal.reason as Error);
+      clearTimeout(timer);
+      return task();
+    }, controller.signal);
+    return Promise.race([granted, expired]).finally(() => clearTimeout(timer));
   }
 
   async #revoke(): Promise<void> {
