@@ -1,5 +1,5 @@
 import { isUser, type User } from './user';
-import { checkConnectivity } from './connectivity';
+import { checkConnectivity, reportReachable, reportUnreachable } from './connectivity';
 import { refreshSession } from './useSession';
 
 /** A failed API call: the HTTP status (0 when nothing came back) and an error code. */
@@ -43,31 +43,40 @@ const MESSAGES: Record<string, string> = {
   invalid_token: 'Your session has ended; sign in again.',
 };
 
+/** The ApiError of an answer that is not ok; a 503 `auth_unavailable` counts as a network failure. */
+function failureOf(response: Response, body: unknown): ApiError {
+  const error = typeof body === 'object' && body !== null ? (body as { error?: unknown }).error : undefined;
+  let code = typeof error === 'string' ? error : `http_${response.status}`;
+  if (code === 'auth_unavailable') {
+    // The worker could not reach the sign-in service: as much a network failure as no answer at all.
+    reportUnreachable();
+    // Offline, the worker cannot refresh either: say what the user can act on.
+    if (!checkConnectivity()) code = 'offline';
+  } else reportReachable();
+  // The session may have ended elsewhere: let the worker tell us, and the router follow.
+  if (response.status === 401) void refreshSession();
+  const retryAfter = Number(response.headers.get('Retry-After') ?? Number.NaN);
+  return new ApiError(
+    response.status,
+    code,
+    MESSAGES[code] ?? `The request failed (${response.status}).`,
+    Number.isFinite(retryAfter) ? retryAfter : undefined,
+  );
+}
+
 async function call<T>(path: string, init: RequestInit, validate: (value: unknown) => value is T): Promise<T> {
   let response: Response;
   try {
     // No token, no Authorization header: the service worker adds the bearer.
     response = await fetch(path, { ...init, credentials: 'same-origin', headers: { Accept: 'application/json', ...init.headers } });
   } catch {
+    reportUnreachable();
     const code = checkConnectivity() ? 'network' : 'offline';
     throw new ApiError(0, code, MESSAGES[code] ?? 'Network error.');
   }
   const body: unknown = await response.json().catch(() => undefined);
-  if (!response.ok) {
-    const error = typeof body === 'object' && body !== null ? (body as { error?: unknown }).error : undefined;
-    let code = typeof error === 'string' ? error : `http_${response.status}`;
-    // Offline, the worker cannot refresh either: say what the user can act on.
-    if (code === 'auth_unavailable' && !checkConnectivity()) code = 'offline';
-    // The session may have ended elsewhere: let the worker tell us, and the router follow.
-    if (response.status === 401) void refreshSession();
-    const retryAfter = Number(response.headers.get('Retry-After') ?? Number.NaN);
-    throw new ApiError(
-      response.status,
-      code,
-      MESSAGES[code] ?? `The request failed (${response.status}).`,
-      Number.isFinite(retryAfter) ? retryAfter : undefined,
-    );
-  }
+  if (!response.ok) throw failureOf(response, body);
+  reportReachable();
   if (!validate(body)) throw new ApiError(response.status, 'bad_response', 'The server sent an unexpected response.');
   return body;
 }

@@ -210,7 +210,7 @@ test.describe('offline', () => {
     await pastExpiry(page);
     for (let i = 0; i < 3; i += 1) {
       expect(await reloadUsers(page)).toBe(503);
-      await expect(page.getByRole('alert').filter({ hasText: 'You are offline' })).toBeVisible();
+      await expect(page.getByRole('region', { name: 'Users' }).getByRole('alert').filter({ hasText: 'You are offline' })).toBeVisible();
     }
     await expect(page.getByRole('status').filter({ hasText: 'You are offline' })).toBeVisible();
     expect(refreshAttempts()).toBe(0);
@@ -280,5 +280,65 @@ test.describe('a page that holds the refresh lock', () => {
     const stats = await mock.stats();
     expect(stats.refreshes).toBe(1);
     expect(stats.logins).toBe(1);
+  });
+});
+
+test.describe('a page that heals by itself', () => {
+  const reconnecting = (page: Page) => page.getByRole('status').filter({ hasText: /Reconnecting/ });
+  const todosList = (page: Page) => page.getByRole('list', { name: 'Todos' });
+
+  test('a network failure shows the reconnecting banner even while navigator.onLine says true, and the lists reload by themselves', async ({
+    page,
+    request,
+  }) => {
+    await signIn(page);
+    await expect(usersList(page)).toHaveCount(2);
+    expect((await request.post('/__mock/faults', { data: { refresh: 'unavailable' } })).status()).toBe(204);
+    await stopAllWorkers(page); // the restarted worker must refresh, and cannot
+    await page.reload();
+
+    await expect(reconnecting(page)).toBeVisible();
+    expect(await page.evaluate(() => navigator.onLine)).toBe(true);
+    await expect(page.getByRole('alert').filter({ hasText: 'reconnecting' }).first()).toBeVisible();
+
+    expect((await request.post('/__mock/faults', { data: { refresh: null } })).status()).toBe(204);
+    // No click: the lists try again by themselves (backoff, at least the server's Retry-After).
+    await expect(usersList(page)).toHaveCount(2, { timeout: 20_000 });
+    await expect(todosList(page)).toBeVisible();
+    await expect(reconnecting(page)).toHaveCount(0);
+    await expect(page.getByRole('alert')).toHaveCount(0);
+  });
+
+  test('after the network was cut and a reload, restoring it reloads the lists without a click', async ({ page, context }) => {
+    await signIn(page);
+    await expect(usersList(page)).toHaveCount(2);
+    await context.setOffline(true);
+    await page.reload(); // served from the precache; navigator.onLine may still say true here
+    await expect(page.getByRole('heading', { name: /Welcome, Test/ })).toBeVisible();
+    await expect(page.getByRole('status').filter({ hasText: /You are offline|Reconnecting/ })).toBeVisible();
+    await expect(page.getByRole('alert').first()).toBeVisible();
+
+    await context.setOffline(false);
+    await expect(usersList(page)).toHaveCount(2, { timeout: 20_000 });
+    await expect(todosList(page)).toBeVisible();
+    await expect(page.getByRole('status').filter({ hasText: /You are offline|Reconnecting/ })).toHaveCount(0);
+  });
+
+  test('a tab that becomes visible again tries at once instead of waiting out its backoff', async ({ page, request }) => {
+    await signIn(page);
+    await expect(usersList(page)).toHaveCount(2);
+    expect((await request.post('/__mock/faults', { data: { refresh: 'unavailable' } })).status()).toBe(204);
+    await stopAllWorkers(page);
+    await page.clock.install();
+    await page.reload();
+    await expect(reconnecting(page)).toBeVisible();
+    // Page time stands still from here: the backoff timer cannot fire, only the visibility hook can retry.
+    await page.clock.pauseAt(Date.now() + 100);
+    expect((await request.post('/__mock/faults', { data: { refresh: null } })).status()).toBe(204);
+
+    const reloaded = page.waitForResponse((response) => new URL(response.url()).pathname === '/api/users' && response.ok());
+    await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+    await reloaded;
+    await expect(usersList(page)).toHaveCount(2);
   });
 });
