@@ -61,6 +61,14 @@ export interface SkipWaitingMessage {
   type: 'SKIP_WAITING';
 }
 
+/**
+ * Posted by a page that an active worker does not control (a hard reload bypasses the worker) to
+ * that worker, which then claims it (`clients.claim()`), so the page goes on protected without a reload.
+ */
+export interface ClaimMessage {
+  type: 'CLAIM';
+}
+
 /** Longest username a login message may carry (anything longer is bad_request). */
 export const MAX_USERNAME_LENGTH = 256;
 /** Longest password a login message may carry (anything longer is bad_request). */
@@ -122,6 +130,11 @@ export function parseBrokerRequest(data: unknown): { ok: true; request: BrokerRe
 /** Whether a posted message asks a waiting worker to activate. */
 export function isSkipWaitingMessage(data: unknown): data is SkipWaitingMessage {
   return isPlainObject(data) && data.type === 'SKIP_WAITING' && hasOnlyKeys(data, ['type']);
+}
+
+/** Whether a posted message asks the active worker to take control of the page. */
+export function isClaimMessage(data: unknown): data is ClaimMessage {
+  return isPlainObject(data) && data.type === 'CLAIM' && hasOnlyKeys(data, ['type']);
 }
 
 /** Reads a Session out of an untrusted value, its user through `parseUser`. */

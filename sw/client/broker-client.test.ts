@@ -18,7 +18,7 @@ const parseUser = (value: unknown): TestUser | undefined => {
 class FakeContainer extends EventTarget {
   posted: unknown[] = [];
   controller: { postMessage(message: unknown, transfer: MessagePort[]): void } | null;
-  registration: { active: object | null } | undefined = undefined;
+  registration: { active: { postMessage(message: unknown): void } | null } | undefined = undefined;
 
   constructor(answer: ((message: unknown) => unknown) | undefined) {
     super();
@@ -33,7 +33,7 @@ class FakeContainer extends EventTarget {
       : null;
   }
 
-  getRegistration(): Promise<{ active: object | null } | undefined> {
+  getRegistration(): Promise<{ active: { postMessage(message: unknown): void } | null } | undefined> {
     return Promise.resolve(this.registration);
   }
 
@@ -148,10 +148,28 @@ describe('ready', () => {
     expect(typeof broker.ready).toBe('function');
   });
 
-  it('waits briefly on a page an active worker does not control (a hard reload)', async () => {
+  it('asks an active worker that does not control the page (a hard reload) to claim it, and is controlled once it does', async () => {
+    const { container, broker } = client(undefined, { uncontrolledWaitMs: 60_000, firstInstallWaitMs: 60_000 });
+    const asked: unknown[] = [];
+    container.registration = {
+      active: {
+        postMessage: (message) => {
+          asked.push(message);
+          container.controller = { postMessage: () => undefined };
+          container.dispatchEvent(new Event('controllerchange'));
+        },
+      },
+    };
+    await expect(broker.ready()).resolves.toBe('controlled');
+    expect(asked).toEqual([{ type: 'CLAIM' }]);
+  });
+
+  it('is not controlled when the active worker does not claim the page within the wait', async () => {
     const { container, broker } = client(undefined, { uncontrolledWaitMs: 10, firstInstallWaitMs: 60_000 });
-    container.registration = { active: {} };
+    const asked: unknown[] = [];
+    container.registration = { active: { postMessage: (message) => asked.push(message) } };
     await expect(broker.ready()).resolves.toBe('not-controlled');
+    expect(asked).toEqual([{ type: 'CLAIM' }]);
   });
 
   it('on a first visit, waits for the new worker to claim the page', async () => {

@@ -4,6 +4,7 @@ import {
   parseBrokerReply,
   parseSessionChanged,
   type BrokerRequest,
+  type ClaimMessage,
   type Credentials,
   type DiagnosticCheck,
   type Session,
@@ -22,7 +23,10 @@ export interface BrokerClientOptions<User> {
   timeoutMs?: number;
   /** On a first visit, how long `ready()` waits for the new worker to install and claim the page, ms. Default 15000. */
   firstInstallWaitMs?: number;
-  /** When an active worker exists but does not control the page (a hard reload), how long `ready()` waits, ms. Default 500. */
+  /**
+   * When an active worker exists but does not control the page (a hard reload), how long `ready()`
+   * waits for it to claim the page once asked, ms. Default 1000.
+   */
   uncontrolledWaitMs?: number;
   /** Where failures that point at a configuration problem are reported. Default `console.warn`; `false`: nowhere. */
   log?: false | ((line: string) => void);
@@ -131,10 +135,14 @@ export function createBrokerClient<User = UserRecord>(options: BrokerClientOptio
   return {
     async ready(registration = new Promise<never>(() => undefined)) {
       if (!container) return 'unsupported';
-      // A first visit waits for the new worker to install and claim the page; a page that an
-      // active worker does not control (a hard reload) will not be claimed, so it waits briefly.
+      // A first visit waits for the new worker to install and claim the page. A page that an
+      // active worker does not control (a hard reload) asks it to claim the page, and waits briefly.
       const existing = await container.getRegistration().catch(() => undefined);
-      const waitMs = existing?.active ? (options.uncontrolledWaitMs ?? 500) : (options.firstInstallWaitMs ?? 15_000);
+      if (!container.controller && existing?.active) {
+        const claim: ClaimMessage = { type: 'CLAIM' };
+        existing.active.postMessage(claim);
+      }
+      const waitMs = existing?.active ? (options.uncontrolledWaitMs ?? 1000) : (options.firstInstallWaitMs ?? 15_000);
       return (await controlledWithin(waitMs, registration)) ? 'controlled' : 'not-controlled';
     },
     login: ({ username, password, remember }) =>

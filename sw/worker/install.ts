@@ -1,4 +1,4 @@
-import { isSkipWaitingMessage, type Session, type SessionChangedMessage } from '../protocol.ts';
+import { isClaimMessage, isSkipWaitingMessage, type Session, type SessionChangedMessage } from '../protocol.ts';
 import { answer } from './answer.ts';
 import type { TokenBroker } from './token-broker.ts';
 
@@ -6,7 +6,10 @@ import type { TokenBroker } from './token-broker.ts';
 export interface InstallOptions {
   /** Answer the broker's requests from a `fetch` listener. `false` when you route with Workbox (`broker.match`, `broker.handle`). */
   fetch?: boolean;
-  /** Take control of open pages on activation (`clients.claim()`), so a first visit is protected without a reload. */
+  /**
+   * Take control of open pages on activation (`clients.claim()`), so a first visit is protected
+   * without a reload, and of a page that asks (`{ type: 'CLAIM' }`, after a hard reload).
+   */
   claim?: boolean;
   /** Activate a waiting worker when a page posts `{ type: 'SKIP_WAITING' }` (Workbox's update convention). */
   skipWaitingMessage?: boolean;
@@ -58,6 +61,10 @@ export function installBroker<User>(
     if (!(source instanceof WindowClient) || new URL(source.url).origin !== scope.location.origin) return;
     if (isSkipWaitingMessage(event.data)) {
       if (options.skipWaitingMessage !== false) event.waitUntil(scope.skipWaiting());
+      return;
+    }
+    if (isClaimMessage(event.data)) {
+      if (options.claim !== false) event.waitUntil(scope.clients.claim());
       return;
     }
     const port = event.ports[0];
