@@ -19,6 +19,8 @@ export function registerServiceWorker(): void {
     immediate: true,
     onNeedRefresh: () => {
       needRefresh.value = true;
+      // Accepted in another tab: the new worker takes over every tab, and this one reloads with it.
+      reloadOnTakeover();
     },
     onRegisterError: (error: unknown) => {
       registrationError.value = error instanceof Error ? error.message : String(error);
@@ -27,10 +29,29 @@ export function registerServiceWorker(): void {
   });
 }
 
-/** Lets the waiting worker take over (SKIP_WAITING) and reloads once it controls the page. */
+let reloading = false;
+
+/**
+ * Reloads the page once when a new worker takes control of it. workbox-window reloads only for
+ * updates it considers its own (an update another tab found counts as external), so this listens
+ * to the controller change itself; one reload per page, however many events arrive.
+ */
+function reloadOnTakeover(): void {
+  let controlled = navigator.serviceWorker.controller !== null;
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    // A page that had no controller (a hard reload being claimed) was not running the old version.
+    if (!controlled) {
+      controlled = true;
+      return;
+    }
+    if (reloading) return;
+    reloading = true;
+    window.location.reload();
+  });
+}
+
+/** Lets the waiting worker take over (SKIP_WAITING); the page reloads once it controls the page. */
 export async function applyUpdate(): Promise<void> {
-  // workbox-window reloads only for updates it considers its own; an update the browser found
-  // on a later check counts as external, so reload on the controller change in every case.
-  navigator.serviceWorker.addEventListener('controllerchange', () => window.location.reload(), { once: true });
+  reloadOnTakeover();
   await updateServiceWorker?.(true);
 }

@@ -125,4 +125,49 @@ test.describe('an update to the service worker', () => {
     });
     expect(inWorker).toEqual({ state: 'activated', isActive: true, revisions: [shellRevision(join(workspace, 'v2'))] });
   });
+
+  test('with two signed-in tabs: both offer it, accepting in one reloads both once, the session is intact, no loop', async ({
+    page,
+    context,
+  }) => {
+    test.slow(); // two production builds
+    const live = join(workspace, 'live-two-tabs');
+    cpSync(join(workspace, 'v1'), live, { recursive: true });
+    const own = await startServer({ DIST_DIR: live, ACCESS_TTL: '60' });
+    try {
+      await page.goto(`${own.url}/login`);
+      await submitLogin(page);
+      await expect(page.getByRole('heading', { name: /Welcome, Test/ })).toBeVisible();
+      const other = await context.newPage();
+      await other.goto(`${own.url}/`);
+      await expect(other.getByRole('heading', { name: /Welcome, Test/ })).toBeVisible();
+      const tabs = [page, other];
+      const loads = tabs.map(() => 0);
+      tabs.forEach((tab, index) => tab.on('load', () => (loads[index] = (loads[index] ?? 0) + 1)));
+
+      rmSync(live, { recursive: true, force: true });
+      cpSync(join(workspace, 'v2'), live, { recursive: true });
+      await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.update());
+      for (const tab of tabs) await expect(tab.getByRole('button', { name: 'Reload to update' })).toBeVisible({ timeout: 20_000 });
+
+      await other.getByRole('button', { name: 'Reload to update' }).click();
+      for (const tab of tabs) {
+        await expect(tab.getByText('Build e2e-v2')).toBeVisible({ timeout: 20_000 });
+        await expect(tab.getByRole('heading', { name: /Welcome, Test/ })).toBeVisible();
+        await expect(tab.getByRole('list', { name: 'Users' }).getByRole('listitem')).toHaveCount(2);
+        await expect(tab.getByRole('button', { name: 'Reload to update' })).toHaveCount(0);
+      }
+      // Settled: each tab loaded exactly once more, and no later reload follows.
+      const stats = await page.request.get(`${own.url}/__mock/stats`);
+      expect(((await stats.json()) as { logins: number }).logins).toBe(1);
+      await expect.poll(() => Promise.all(tabs.map((tab) => tab.evaluate(() => document.readyState)))).toEqual(['complete', 'complete']);
+      const settled = [...loads];
+      expect(settled).toEqual([1, 1]);
+      await other.reload();
+      await expect(other.getByText('Build e2e-v2')).toBeVisible();
+      expect(loads).toEqual([1, 2]);
+    } finally {
+      await own.stop();
+    }
+  });
 });
