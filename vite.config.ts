@@ -3,8 +3,9 @@ import { getRequestListener } from '@hono/node-server';
 import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
 import vue from '@vitejs/plugin-vue';
 import { VitePWA } from 'vite-plugin-pwa';
-import { answerUnreadableRequest, API_PATH, createMockApi } from './mock-api/app.ts';
-import { configFromEnv } from './mock-api/config.ts';
+import { API_PATH } from './mock-api/app.ts';
+import { answerUnreadableRequest, createNodeMockApi } from './mock-api/node-app.ts';
+import { configFromEnv } from './mock-api/node-config.ts';
 
 /** The package.json export condition that points at the library's TypeScript sources. */
 export const LIBRARY_SOURCE = 'token-broker-source';
@@ -17,7 +18,7 @@ function mockApi(): Plugin {
     name: 'mock-api',
     apply: 'serve',
     async configureServer(server) {
-      const api = await createMockApi(configFromEnv(process.env));
+      const api = await createNodeMockApi(configFromEnv(process.env));
       const answer = getRequestListener(api.fetch, { errorHandler: answerUnreadableRequest });
       server.middlewares.use((req, res, next) => {
         if (API_PATH.test(req.url ?? '/')) void answer(req, res);
