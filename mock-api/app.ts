@@ -10,6 +10,7 @@ import { HttpError, SERVER_ERROR } from './errors.ts';
 import { Faults } from './faults.ts';
 import { LoginThrottle } from './login-throttle.ts';
 import { RefreshTokens, type IssuedRefreshToken } from './refresh-tokens.ts';
+import type { ServicesSnapshot } from './snapshot.ts';
 import { zeroStats, type Stats } from './stats.ts';
 import { Todos } from './todos.ts';
 import { Users, type User } from './users.ts';
@@ -395,19 +396,28 @@ function routeControls(app: MockApi, services: Services): void {
   });
 }
 
-/** Creates the mock API's state: fresh keys, the demo users and nothing else. */
-export async function createServices(config: MockApiConfig): Promise<Services> {
-  return {
+/**
+ * Creates the mock API's state: the demo users, and fresh keys and nothing else, or the keys,
+ * sessions and todos of a stored `snapshot` (see snapshot.ts).
+ */
+export async function createServices(config: MockApiConfig, snapshot?: ServicesSnapshot): Promise<Services> {
+  const { issuer, audience, accessTtl: ttl, now } = config;
+  const services: Services = {
     config,
     users: await Users.create(config.pbkdf2Iterations),
-    accessTokens: await createAccessTokens({ issuer: config.issuer, audience: config.audience, ttl: config.accessTtl, now: config.now }),
-    refreshTokens: new RefreshTokens({ ttl: config.refreshTtl, grace: config.reuseGrace, now: config.now }),
+    accessTokens: await createAccessTokens({ issuer, audience, ttl, now }, snapshot?.signingKey),
+    refreshTokens: new RefreshTokens({ ttl: config.refreshTtl, grace: config.reuseGrace, now }),
     todos: new Todos(),
     stats: zeroStats(),
-    throttle: new LoginThrottle({ ...config.rateLimit, now: config.now }),
+    throttle: new LoginThrottle({ ...config.rateLimit, now }),
     dpop: createDpopServer(config),
     faults: new Faults(),
   };
+  if (snapshot) {
+    services.refreshTokens.restore(snapshot.refreshTokens);
+    services.todos.restore(snapshot.todos);
+  }
+  return services;
 }
 
 /** The Hono app over `services`, with what its runtime adds (one state can serve several origins). */
