@@ -10,6 +10,12 @@ import { configFromEnv } from './mock-api/node-config.ts';
 /** The package.json export condition that points at the library's TypeScript sources. */
 export const LIBRARY_SOURCE = 'token-broker-source';
 
+/**
+ * The in-browser demo's build mode (`npm run build:demo`): the mock API runs inside the service
+ * worker, so any static file server can host the site, which goes to dist-demo/.
+ */
+export const IN_BROWSER_DEMO_MODE = 'in-browser-demo';
+
 const fromRoot = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
 /** Mounts the mock API on Vite's dev server, so `npm run dev` is one origin like `npm start`. */
@@ -28,13 +34,15 @@ function mockApi(): Plugin {
   };
 }
 
-export default defineConfig({
+export default defineConfig(({ mode }) => ({
   root: fromRoot('./app'),
   publicDir: fromRoot('./app/public'),
   build: {
-    outDir: fromRoot('./dist'),
+    outDir: fromRoot(mode === IN_BROWSER_DEMO_MODE ? './dist-demo' : './dist'),
     emptyOutDir: true,
   },
+  // A build-time constant, so that every other build drops the in-browser API (and the demo badge) entirely.
+  define: { 'import.meta.env.VITE_IN_BROWSER_DEMO': JSON.stringify(mode === IN_BROWSER_DEMO_MODE) },
   server: { host: '127.0.0.1', port: 5173 },
   // The demo imports the library by its package name; this condition resolves it to the sources.
   resolve: { conditions: [LIBRARY_SOURCE, ...defaultClientConditions] },
@@ -74,4 +82,4 @@ export default defineConfig({
       },
     }),
   ],
-});
+}));
