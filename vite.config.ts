@@ -41,7 +41,7 @@ export default defineConfig(({ mode }) => ({
     outDir: fromRoot(mode === IN_BROWSER_DEMO_MODE ? './dist-demo' : './dist'),
     emptyOutDir: true,
   },
-  // A build-time constant, so that every other build drops the in-browser API (and the demo badge) entirely.
+  // A build-time constant: every other build drops the in-browser API from sw.js entirely, and never shows the demo badge.
   define: { 'import.meta.env.VITE_IN_BROWSER_DEMO': JSON.stringify(mode === IN_BROWSER_DEMO_MODE) },
   server: { host: '127.0.0.1', port: 5173 },
   // The demo imports the library by its package name; this condition resolves it to the sources.
