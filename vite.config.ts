@@ -3,11 +3,18 @@ import { getRequestListener } from '@hono/node-server';
 import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
 import vue from '@vitejs/plugin-vue';
 import { VitePWA } from 'vite-plugin-pwa';
-import { answerUnreadableRequest, API_PATH, createMockApi } from './mock-api/app.ts';
-import { configFromEnv } from './mock-api/config.ts';
+import { API_PATH } from './mock-api/app.ts';
+import { answerUnreadableRequest, createNodeMockApi } from './mock-api/node-app.ts';
+import { configFromEnv } from './mock-api/node-config.ts';
 
 /** The package.json export condition that points at the library's TypeScript sources. */
 export const LIBRARY_SOURCE = 'token-broker-source';
+
+/**
+ * The in-browser demo's build mode (`npm run build:demo`): the mock API runs inside the service
+ * worker, so any static file server can host the site, which goes to dist-demo/.
+ */
+export const IN_BROWSER_DEMO_MODE = 'in-browser-demo';
 
 const fromRoot = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
@@ -17,7 +24,7 @@ function mockApi(): Plugin {
     name: 'mock-api',
     apply: 'serve',
     async configureServer(server) {
-      const api = await createMockApi(configFromEnv(process.env));
+      const api = await createNodeMockApi(configFromEnv(process.env));
       const answer = getRequestListener(api.fetch, { errorHandler: answerUnreadableRequest });
       server.middlewares.use((req, res, next) => {
         if (API_PATH.test(req.url ?? '/')) void answer(req, res);
@@ -27,13 +34,15 @@ function mockApi(): Plugin {
   };
 }
 
-export default defineConfig({
+export default defineConfig(({ mode }) => ({
   root: fromRoot('./app'),
   publicDir: fromRoot('./app/public'),
   build: {
-    outDir: fromRoot('./dist'),
+    outDir: fromRoot(mode === IN_BROWSER_DEMO_MODE ? './dist-demo' : './dist'),
     emptyOutDir: true,
   },
+  // A build-time constant: every other build drops the in-browser API from sw.js entirely, and never shows the demo badge.
+  define: { 'import.meta.env.VITE_IN_BROWSER_DEMO': JSON.stringify(mode === IN_BROWSER_DEMO_MODE) },
   server: { host: '127.0.0.1', port: 5173 },
   // The demo imports the library by its package name; this condition resolves it to the sources.
   resolve: { conditions: [LIBRARY_SOURCE, ...defaultClientConditions] },
@@ -73,4 +82,4 @@ export default defineConfig({
       },
     }),
   ],
-});
+}));

@@ -12,4 +12,6 @@ interface ImportMetaEnv {
   readonly VITE_BUILD_ID?: string;
   /** `off` builds the worker without DPoP (Bearer tokens), for comparison. */
   readonly VITE_DPOP?: string;
+  /** True in the in-browser demo build (`npm run build:demo`, vite.config.ts defines it). */
+  readonly VITE_IN_BROWSER_DEMO: boolean;
 }

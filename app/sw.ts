@@ -4,16 +4,23 @@ import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute, type 
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { cookieSession, createTokenBroker } from 'sw-token-broker/worker';
 import { parseUser } from './user.ts';
+import { inBrowserApiDeps } from './in-browser-api.ts';
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: (string | PrecacheEntry)[] };
 
-const broker = createTokenBroker({
-  adapter: cookieSession(), // POST /auth/login, /auth/refresh, /auth/logout on this origin
-  allowlist: ['/api/'],
-  brokerOnly: ['/auth/'], // pages may call nothing under /auth/
-  parseUser,
-  dpop: import.meta.env.VITE_DPOP !== 'off', // VITE_DPOP=off builds a Bearer-only worker (the benchmark compares both)
-});
+// The in-browser demo (npm run build:demo) answers the API inside this worker; other builds drop it.
+const inBrowserApi = import.meta.env.VITE_IN_BROWSER_DEMO ? inBrowserApiDeps(self.location.origin) : {};
+
+const broker = createTokenBroker(
+  {
+    adapter: cookieSession(), // POST /auth/login, /auth/refresh, /auth/logout on this origin
+    allowlist: ['/api/'],
+    brokerOnly: ['/auth/'], // pages may call nothing under /auth/
+    parseUser,
+    dpop: import.meta.env.VITE_DPOP !== 'off', // VITE_DPOP=off builds a Bearer-only worker (the benchmark compares both)
+  },
+  inBrowserApi,
+);
 
 precacheAndRoute(self.__WB_MANIFEST);
 cleanupOutdatedCaches();

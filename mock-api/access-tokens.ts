@@ -22,6 +22,8 @@ export interface AccessTokens {
   jwks(): JSONWebKeySet;
   /** A new signing key: every token signed before is rejected from now on. */
   rotate(): Promise<void>;
+  /** The current signing key, to store (a CryptoKey is structured-cloneable) and pass back as `initialKey`. */
+  signingKey(): SigningKey;
 }
 
 /** A signing key with its id and public key set. */
@@ -41,7 +43,7 @@ export async function newSigningKey(): Promise<SigningKey> {
 
 const CLOCK_TOLERANCE_SECONDS = 5;
 
-/** Creates the token service. `now` is the clock, epoch ms; `initialKey` is for tests. */
+/** Creates the token service. `now` is the clock, epoch ms; `initialKey` is a stored key, or a test's. */
 export async function createAccessTokens(
   options: { issuer: string; audience: string; ttl: number; now: () => number },
   initialKey?: SigningKey,
@@ -85,5 +87,7 @@ export async function createAccessTokens(
     async rotate() {
       key = await newSigningKey();
     },
+
+    signingKey: () => key,
   };
 }

@@ -1,7 +1,3 @@
-import { extname } from 'node:path';
-import { RequestError, type Http2Bindings, type HttpBindings } from '@hono/node-server';
-import { getConnInfo } from '@hono/node-server/conninfo';
-import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
@@ -10,10 +6,11 @@ import { secureHeaders } from 'hono/secure-headers';
 import { createAccessTokens, type AccessTokens } from './access-tokens.ts';
 import type { MockApiConfig } from './config.ts';
 import { checkPresentation, createDpopServer, nonceHeader, tokenRequestKey, type DpopServer } from './dpop-http.ts';
-import { HttpError } from './errors.ts';
+import { HttpError, SERVER_ERROR } from './errors.ts';
 import { Faults } from './faults.ts';
 import { LoginThrottle } from './login-throttle.ts';
 import { RefreshTokens, type IssuedRefreshToken } from './refresh-tokens.ts';
+import type { ServicesSnapshot } from './snapshot.ts';
 import { zeroStats, type Stats } from './stats.ts';
 import { Todos } from './todos.ts';
 import { Users, type User } from './users.ts';
@@ -23,18 +20,22 @@ export type JsonObject = Record<string, unknown>;
 
 /** The Hono environment of the mock API. */
 export interface MockApiEnv {
-  // @hono/node-server's bindings; absent under app.request(), as in the unit tests.
-  Bindings: Partial<HttpBindings | Http2Bindings>;
+  // The runtime's own (node-server's sockets); the API itself reads none of them.
+  Bindings: object;
   Variables: { body: JsonObject | undefined };
 }
 
 /** The mock API: a Hono app (`app.fetch`, `app.request`). */
 export type MockApi = Hono<MockApiEnv>;
 
-/** Options of {@link createMockApi}. */
+/** What the runtime an API runs in adds to it (node-app.ts for Node); the API itself is the same everywhere. */
 export interface MockApiOptions {
-  /** A built app to serve beside the API (index.html, sw.js, assets/); without it only the API answers. */
-  dist?: string;
+  /** The client's address, for the per-address sign-in limit; by default every request is one client. */
+  clientAddress?: (c: Context) => string;
+  /** The runtime's middleware, run ahead of the API's own on every request. */
+  middleware?: MiddlewareHandler<MockApiEnv>[];
+  /** Answers what no route of the API answers (the Node server: the built app's files); by default a 404. */
+  fallback?: MiddlewareHandler<MockApiEnv>;
 }
 
 /** The mock API's state: its keys, the demo users, sessions, todos, counters, limits and faults. */
@@ -101,8 +102,6 @@ const securityHeaders = secureHeaders({
   xXssProtection: false,
 });
 
-const SERVER_ERROR = new HttpError(500, 'server_error', 'Something went wrong.');
-
 /** The one shape of every failure: `{ error, message }` with the error's own headers. */
 function errorResponse(c: Context, error: HttpError): Response {
   return c.json({ error: error.code, message: error.message }, error.status, error.headers);
@@ -126,15 +125,6 @@ export async function answerOutsideApp(error: HttpError): Promise<Response> {
   });
   edge.onError(answerError);
   return edge.request('/');
-}
-
-/** For getRequestListener's `errorHandler`: what node-server could not turn into a Request. */
-export function answerUnreadableRequest(error: unknown): Promise<Response> {
-  return answerOutsideApp(
-    error instanceof RequestError
-      ? new HttpError(400, 'invalid_request', 'The Host header or the request target is malformed.')
-      : SERVER_ERROR,
-  );
 }
 
 /** A target that starts with `//` reads as another host to URL parsers; no path of this server has one. */
@@ -250,11 +240,8 @@ function tooLarge(maxBytes: number): never {
   throw new HttpError(413, 'payload_too_large', `The body may be at most ${maxBytes} bytes.`);
 }
 
-/** The client's address, for the per-address rate limit. */
-function clientAddress(c: ApiContext): string {
-  // app.request() (the unit tests) has no socket: all of its requests are one client.
-  return c.env?.incoming ? (getConnInfo(c).remote.address ?? 'unknown') : 'unknown';
-}
+/** Without a runtime that knows addresses (app.request() in the unit tests), every request is one client. */
+const oneClient = (): string => 'unknown';
 
 function isSecure(c: Context): boolean {
   return c.req.url.startsWith('https:');
@@ -310,7 +297,7 @@ async function authenticate(c: ApiContext, services: Services): Promise<User> {
   return user;
 }
 
-function routeAuth(app: MockApi, services: Services): void {
+function routeAuth(app: MockApi, services: Services, clientAddress: (c: ApiContext) => string): void {
   app.post('/auth/login', async (c) => {
     const body = c.get('body');
     const username = body?.username;
@@ -409,58 +396,35 @@ function routeControls(app: MockApi, services: Services): void {
   });
 }
 
-// Hashed file names under assets/ never change; anything else (index.html, sw.js, the manifest) is
-// revalidated every time, or a stale sw.js or index.html would pin users to an old build.
-const IMMUTABLE = 'public, max-age=31536000, immutable';
-// hono's MIME table leaves the charset off the manifest, which is UTF-8 by its spec.
-const CONTENT_TYPES: Readonly<Record<string, string>> = { '.webmanifest': 'application/manifest+json; charset=utf-8' };
-
-function isNavigation(c: Context): boolean {
-  return c.req.header('Sec-Fetch-Mode') === 'navigate' || (c.req.header('Accept') ?? '').includes('text/html');
-}
-
 /**
- * The built app: its files, and index.html for navigations to the SPA's routes (paths without a
- * file extension). Only GET and HEAD; the API's paths are never the app's.
+ * Creates the mock API's state: the demo users, and fresh keys and nothing else, or the keys,
+ * sessions and todos of a stored `snapshot` (see snapshot.ts).
  */
-function builtApp(dist: string): MiddlewareHandler<MockApiEnv> {
-  const files = serveStatic<MockApiEnv>({ root: dist });
-  const shell = serveStatic<MockApiEnv>({ root: dist, path: 'index.html' });
-  const skip = async (): Promise<void> => {};
-  return async (c, next) => {
-    if (API_PATH.test(c.req.path)) return next();
-    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
-      throw new HttpError(405, 'method_not_allowed', 'Method not allowed.', { Allow: 'GET, HEAD' });
-    }
-    const file = await files(c, skip);
-    const served = file ?? (isNavigation(c) && extname(c.req.path) === '' ? await shell(c, skip) : undefined);
-    if (!served) return next();
-    served.headers.set('Cache-Control', file && c.req.path.startsWith('/assets/') ? IMMUTABLE : 'no-cache');
-    const type = file ? CONTENT_TYPES[extname(c.req.path)] : undefined;
-    if (type) served.headers.set('Content-Type', type);
-    return served;
-  };
-}
-
-/** Creates the mock API's state: fresh keys, the demo users and nothing else. */
-export async function createServices(config: MockApiConfig): Promise<Services> {
-  return {
+export async function createServices(config: MockApiConfig, snapshot?: ServicesSnapshot): Promise<Services> {
+  const { issuer, audience, accessTtl: ttl, now } = config;
+  const services: Services = {
     config,
     users: await Users.create(config.pbkdf2Iterations),
-    accessTokens: await createAccessTokens({ issuer: config.issuer, audience: config.audience, ttl: config.accessTtl, now: config.now }),
-    refreshTokens: new RefreshTokens({ ttl: config.refreshTtl, grace: config.reuseGrace, now: config.now }),
+    accessTokens: await createAccessTokens({ issuer, audience, ttl, now }, snapshot?.signingKey),
+    refreshTokens: new RefreshTokens({ ttl: config.refreshTtl, grace: config.reuseGrace, now }),
     todos: new Todos(),
     stats: zeroStats(),
-    throttle: new LoginThrottle({ ...config.rateLimit, now: config.now }),
+    throttle: new LoginThrottle({ ...config.rateLimit, now }),
     dpop: createDpopServer(config),
     faults: new Faults(),
   };
+  if (snapshot) {
+    services.refreshTokens.restore(snapshot.refreshTokens);
+    services.todos.restore(snapshot.todos);
+  }
+  return services;
 }
 
-/** The Hono app over `services`, with the built app beside it when `dist` is given (one state can serve several origins). */
+/** The Hono app over `services`, with what its runtime adds (one state can serve several origins). */
 export function mockApiApp(services: Services, options: MockApiOptions = {}): MockApi {
   const { config } = services;
   const app: MockApi = new Hono<MockApiEnv>();
+  for (const middleware of options.middleware ?? []) app.use(middleware);
   app.use(securityHeaders);
   app.use(pathTargetsOnly);
   app.use('/auth/*', noStore);
@@ -490,17 +454,17 @@ export function mockApiApp(services: Services, options: MockApiOptions = {}): Mo
     );
   }
 
-  routeAuth(app, services);
+  routeAuth(app, services, options.clientAddress ?? oneClient);
   routeApi(app, services);
   if (config.controls) routeControls(app, services);
-  if (options.dist) app.use(builtApp(options.dist));
+  if (options.fallback) app.use(options.fallback);
 
   app.notFound((c) => errorResponse(c, new HttpError(404, 'not_found', API_PATH.test(c.req.path) ? 'No such endpoint.' : 'No such file.')));
   app.onError(answerError);
   return app;
 }
 
-/** Builds the mock API (its keys, the demo users and empty state) as a Hono app, and the built app beside it when `dist` is given. */
+/** Builds the mock API (its keys, the demo users and empty state) as a Hono app, with what its runtime adds. */
 export async function createMockApi(config: MockApiConfig, options: MockApiOptions = {}): Promise<MockApi> {
   return mockApiApp(await createServices(config), options);
 }

@@ -1,8 +1,3 @@
-import { join } from 'node:path';
-
-/** The repository's dist/ folder: the built app `npm run serve` serves unless DIST_DIR says otherwise. */
-export const DIST = join(import.meta.dirname, '..', 'dist');
-
 /** Everything the mock API can be told; times are seconds unless named otherwise. */
 export interface MockApiConfig {
   accessTtl: number;
@@ -48,36 +43,5 @@ export function mockApiConfig(overrides: Partial<MockApiConfig> = {}): MockApiCo
     dpopWindowSeconds: 60,
     now: () => Date.now(),
     ...overrides,
-  };
-}
-
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw.trim())) throw new Error(`${name} must be a whole number, got "${raw}"`);
-  const value = Number(raw.trim());
-  if (value < min || value > max) throw new Error(`${name} must be between ${min} and ${max}, got ${value}`);
-  return value;
-}
-
-/** The server's settings from its environment (docs/contract.md); throws naming a bad variable. */
-export function configFromEnv(env: NodeJS.ProcessEnv): MockApiConfig & { port: number } {
-  const controls = env.MOCK_CONTROLS ?? '';
-  if (controls !== '' && controls !== '0' && controls !== '1') throw new Error(`MOCK_CONTROLS must be 1 or unset, got "${controls}"`);
-  const dpop = env.DPOP ?? 'optional';
-  if (dpop !== 'optional' && dpop !== 'required' && dpop !== 'off')
-    throw new Error(`DPOP must be optional, required or off, got "${dpop}"`);
-  const dpopNonce = env.DPOP_NONCE ?? '';
-  if (dpopNonce !== '' && dpopNonce !== '0' && dpopNonce !== '1') throw new Error(`DPOP_NONCE must be 1 or unset, got "${dpopNonce}"`);
-  return {
-    ...mockApiConfig({
-      accessTtl: integer(env, 'ACCESS_TTL', 300, 1),
-      refreshTtl: integer(env, 'REFRESH_TTL', 604_800, 1),
-      reuseGrace: integer(env, 'REUSE_GRACE', 2, 0),
-      controls: controls === '1',
-      dpop,
-      dpopNonce: dpopNonce === '1',
-    }),
-    port: integer(env, 'PORT', 4173, 0, 65_535),
   };
 }

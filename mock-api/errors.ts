@@ -30,3 +30,6 @@ export class HttpError extends Error {
     super(message);
   }
 }
+
+/** The answer to anything unexpected: a 500 that never shows the exception's text. */
+export const SERVER_ERROR = new HttpError(500, 'server_error', 'Something went wrong.');

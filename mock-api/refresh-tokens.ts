@@ -17,7 +17,8 @@ export type RefusalReason = 'unknown' | 'expired' | 'revoked' | 'reused' | 'wron
 /** The outcome of presenting a refresh token. */
 export type RotationResult = ({ ok: true; userId: number } & IssuedRefreshToken) | { ok: false; reason: RefusalReason };
 
-interface Family {
+/** A family (a session) as kept and as stored. */
+export interface Family {
   userId: number;
   persistent: boolean;
   expiresAt: number;
@@ -27,12 +28,22 @@ interface Family {
   jkt: string | undefined;
 }
 
-interface TokenRecord {
+/** What is known of one issued token, filed under its hash. */
+export interface TokenRecord {
   familyId: string;
   replacedAt?: number;
   graceUsed: boolean;
   /** The hash of the token that replaced this one. */
   successor?: string;
+}
+
+/**
+ * The state a restart must not lose, as plain structured-cloneable data: families and token
+ * hashes, never a token.
+ */
+export interface RefreshTokensSnapshot {
+  families: [string, Family][];
+  tokens: [string, TokenRecord][];
 }
 
 /** A token made ahead of the state change that may hand it out, with its hash. */
@@ -144,6 +155,24 @@ export class RefreshTokens {
     this.#families.clear();
     this.#tokens.clear();
     this.#recent.clear();
+  }
+
+  /** A copy of the state to store; the grace's plaintext successors stay out, so storage never holds a token. */
+  snapshot(): RefreshTokensSnapshot {
+    return {
+      families: [...this.#families].map(([id, family]) => [id, { ...family }]),
+      tokens: [...this.#tokens].map(([hash, record]) => [hash, { ...record }]),
+    };
+  }
+
+  /**
+   * Replaces the state with a snapshot's. Without the plaintext successors, a token replaced
+   * before the restart gets no grace: presenting it again counts as reuse.
+   */
+  restore(snapshot: RefreshTokensSnapshot): void {
+    this.reset();
+    for (const [id, family] of snapshot.families) this.#families.set(id, { ...family });
+    for (const [hash, record] of snapshot.tokens) this.#tokens.set(hash, { ...record });
   }
 
   #adopt(familyId: string, family: Family, fresh: FreshToken): IssuedRefreshToken {

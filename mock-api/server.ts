@@ -3,9 +3,10 @@ import { createServer, STATUS_CODES, type IncomingMessage, type Server, type Ser
 import type { Duplex } from 'node:stream';
 import { join, resolve } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
-import { answerOutsideApp, answerUnreadableRequest, createMockApi } from './app.ts';
-import { configFromEnv, DIST } from './config.ts';
+import { answerOutsideApp } from './app.ts';
 import { HttpError } from './errors.ts';
+import { answerUnreadableRequest, createNodeMockApi } from './node-app.ts';
+import { configFromEnv, DIST } from './node-config.ts';
 
 const config = (() => {
   try {
@@ -23,7 +24,7 @@ if (!existsSync(join(dist, 'index.html'))) {
   process.exit(1);
 }
 
-const app = await createMockApi(config, { dist });
+const app = await createNodeMockApi(config, { dist });
 const listener = getRequestListener(app.fetch, { errorHandler: answerUnreadableRequest });
 
 // How long a socket that was answered and closed may still drain what its client sends, so that the

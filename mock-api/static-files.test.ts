@@ -2,8 +2,8 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createMockApi } from './app.ts';
 import { mockApiConfig } from './config.ts';
+import { createNodeMockApi } from './node-app.ts';
 
 function builtApp(): string {
   const root = mkdtempSync(join(tmpdir(), 'dist-'));
@@ -20,7 +20,7 @@ function builtApp(): string {
 const NAVIGATION = { Accept: 'text/html,application/xhtml+xml', 'Sec-Fetch-Mode': 'navigate' };
 
 describe('the built app beside the API', () => {
-  const app = createMockApi(mockApiConfig({ pbkdf2Iterations: 1_000 }), { dist: builtApp() });
+  const app = createNodeMockApi(mockApiConfig({ pbkdf2Iterations: 1_000 }), { dist: builtApp() });
   const serve = async (path: string, init?: RequestInit): Promise<Response> => (await app).request(path, init);
 
   it('serves files with their content types and caching rules', async () => {

@@ -9,6 +9,12 @@ export interface Todo {
 
 const MAX_TITLE = 200;
 
+/** Every list and the next id, as plain structured-cloneable data. */
+export interface TodosSnapshot {
+  lists: [number, Todo[]][];
+  nextId: number;
+}
+
 /** Every user's todo list, in memory. */
 export class Todos {
   readonly #lists = new Map<number, Todo[]>();
@@ -34,5 +40,21 @@ export class Todos {
   reset(): void {
     this.#lists.clear();
     this.#nextId = 1;
+  }
+
+  /** A copy of every list, to store. */
+  snapshot(): TodosSnapshot {
+    return { lists: [...this.#lists].map(([userId, list]) => [userId, list.map((todo) => ({ ...todo }))]), nextId: this.#nextId };
+  }
+
+  /** Replaces every list with a snapshot's. */
+  restore(snapshot: TodosSnapshot): void {
+    this.#lists.clear();
+    for (const [userId, list] of snapshot.lists)
+      this.#lists.set(
+        userId,
+        list.map((todo) => ({ ...todo })),
+      );
+    this.#nextId = snapshot.nextId;
   }
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium, type BrowserContext, type Page } from '@playwright/test';
-import { DIST } from '../../mock-api/config.ts';
+import { DIST } from '../../mock-api/node-config.ts';
 import type { Stats } from '../../mock-api/stats.ts';
 import { chromiumLaunchOptions } from '../browser.ts';
 import { stopAllWorkers } from '../workers.ts';

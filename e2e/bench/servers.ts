@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import { createServices, mockApiApp, type Services } from '../../mock-api/app.ts';
-import { DIST, mockApiConfig } from '../../mock-api/config.ts';
+import { createServices, type Services } from '../../mock-api/app.ts';
+import { mockApiConfig } from '../../mock-api/config.ts';
+import { nodeMockApiApp } from '../../mock-api/node-app.ts';
+import { DIST } from '../../mock-api/node-config.ts';
 import { serveOnFreePort, type RunningServer } from '../fixtures/serve-on-free-port.ts';
 
 const PAGES = fileURLToPath(new URL('./pages', import.meta.url));
@@ -32,7 +34,7 @@ export interface BenchServers {
 export async function startBenchServers(bearerDist: string): Promise<BenchServers> {
   const servers: RunningServer[] = [];
   async function origin(api: Services, dist: string): Promise<Origin> {
-    const server = await serveOnFreePort(mockApiApp(api, { dist }));
+    const server = await serveOnFreePort(nodeMockApiApp(api, { dist }));
     servers.push(server);
     return { url: server.url, api };
   }
