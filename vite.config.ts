@@ -1,15 +1,50 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getRequestListener } from '@hono/node-server';
 import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
 import vue from '@vitejs/plugin-vue';
-import { VitePWA } from 'vite-plugin-pwa';
+import { VitePWA, type ResolvedVitePWAOptions } from 'vite-plugin-pwa';
 import { answerUnreadableRequest, API_PATH, createMockApi } from './mock-api/app.ts';
 import { configFromEnv } from './mock-api/config.ts';
+import { documentHeaders } from './mock-api/security-headers.ts';
 
 /** The package.json export condition that points at the library's TypeScript sources. */
 export const LIBRARY_SOURCE = 'token-broker-source';
 
 const fromRoot = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+
+/** The Subresource Integrity value of a built file (sha384 of its bytes, base64), as `fetch` checks it. */
+function integrityOf(directory: string, url: string): string {
+  const digest = createHash('sha384')
+    .update(readFileSync(join(directory, url)))
+    .digest('base64');
+  return `sha384-${digest}`;
+}
+
+/**
+ * Gives every precache entry the SRI of its built file, so sw.js holds the build's digests:
+ * Workbox fetches with them at install, and the worker checks every precached response against
+ * them before serving it (app/sw-precache.ts). Runs once the app is written, before sw.js is.
+ */
+function addIntegrity({ injectManifest }: ResolvedVitePWAOptions): void {
+  // The real output folder, also under `vite build --outDir`.
+  const directory = injectManifest.globDirectory;
+  if (!directory) throw new Error('injectManifest.globDirectory is not set');
+  const withIntegrity = <T extends { url: string }>(entry: T): T & { integrity: string } => ({
+    ...entry,
+    integrity: integrityOf(directory, entry.url),
+  });
+  injectManifest.manifestTransforms = [
+    ...(injectManifest.manifestTransforms ?? []),
+    async (entries) => ({ manifest: entries.map(withIntegrity) }),
+  ];
+  // vite-plugin-pwa adds the web manifest's entry after the transforms run.
+  injectManifest.additionalManifestEntries = injectManifest.additionalManifestEntries?.map((entry) =>
+    typeof entry === 'string' ? entry : withIntegrity(entry),
+  );
+}
 
 /** Mounts the mock API on Vite's dev server, so `npm run dev` is one origin like `npm start`. */
 function mockApi(): Plugin {
@@ -37,6 +72,8 @@ export default defineConfig({
   server: { host: '127.0.0.1', port: 5173 },
   // The demo imports the library by its package name; this condition resolves it to the sources.
   resolve: { conditions: [LIBRARY_SOURCE, ...defaultClientConditions] },
+  // The server's document headers, which the worker gives the navigations it answers (app/sw-precache.ts).
+  define: { __DOCUMENT_HEADERS__: JSON.stringify(await documentHeaders()) },
   plugins: [
     vue(),
     mockApi(),
@@ -51,6 +88,7 @@ export default defineConfig({
         rollupFormat: 'iife',
         globPatterns: ['**/*.{js,css,html,svg,png,ico}'],
       },
+      integration: { beforeBuildServiceWorker: addIntegrity },
       pwaAssets: {
         image: 'public/favicon.svg',
         preset: 'minimal-2023',

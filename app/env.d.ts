@@ -12,4 +12,6 @@ interface ImportMetaEnv {
   readonly VITE_BUILD_ID?: string;
   /** `off` builds the worker without DPoP (Bearer tokens), for comparison. */
   readonly VITE_DPOP?: string;
+  /** `off` builds the worker without the precache integrity check, for comparison. */
+  readonly VITE_PRECACHE_INTEGRITY?: string;
 }

@@ -3,6 +3,7 @@
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute, type PrecacheEntry } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { cookieSession, createTokenBroker } from 'sw-token-broker/worker';
+import { verifiedPrecache } from './sw-precache.ts';
 import { parseUser } from './user.ts';
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: (string | PrecacheEntry)[] };
@@ -15,7 +16,7 @@ const broker = createTokenBroker({
   dpop: import.meta.env.VITE_DPOP !== 'off', // VITE_DPOP=off builds a Bearer-only worker (the benchmark compares both)
 });
 
-precacheAndRoute(self.__WB_MANIFEST);
+precacheAndRoute(verifiedPrecache(self.__WB_MANIFEST)); // the build's bytes only, and the server's headers on navigations
 cleanupOutdatedCaches();
 if (import.meta.env.PROD) {
   const denylist = [...broker.navigationDenylist, /^\/__mock\//, /^\/\.well-known\//];
