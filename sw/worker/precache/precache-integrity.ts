@@ -55,9 +55,9 @@ interface Entry {
   document: boolean;
 }
 
-/** A copy fetched again from the network and checked: enough to answer any number of waiting requests. */
-interface Restored {
-  bytes: ArrayBuffer;
+/** A copy whose bytes were checked: a Blob, which cannot change after the check, and its headers. */
+interface Verified {
+  body: Blob;
   headers: Headers;
 }
 
@@ -101,7 +101,7 @@ export function precacheIntegrity(options: PrecacheIntegrityOptions, deps: Parti
   const log = options.log === false ? silentLog : (options.log ?? consoleLog);
   const send = deps.fetch ?? ((request: Request) => fetch(request));
   const storage = (): PrecacheIntegrityDeps['caches'] => deps.caches ?? caches;
-  const repairs = new Map<string, SingleFlight<Restored | undefined>>();
+  const repairs = new Map<string, SingleFlight<Verified | undefined>>();
   // Built on first use: the precache knows its cache keys only once the worker's script has run.
   let byCacheKey: Map<string, Entry> | undefined;
 
@@ -115,7 +115,7 @@ export function precacheIntegrity(options: PrecacheIntegrityOptions, deps: Parti
     return byCacheKey.get(cacheKey);
   }
 
-  async function refetch(cacheName: string, cacheKey: string, entry: Entry): Promise<Restored | undefined> {
+  async function refetch(cacheName: string, cacheKey: string, entry: Entry): Promise<Verified | undefined> {
     const cache = await storage().open(cacheName);
     await cache.delete(cacheKey);
     let reason = 'network error';
@@ -123,13 +123,13 @@ export function precacheIntegrity(options: PrecacheIntegrityOptions, deps: Parti
       const response = await send(
         new Request(entry.url, { integrity: entry.integrity.value, cache: 'reload', credentials: 'same-origin' }),
       );
-      const bytes = await response.arrayBuffer();
+      const body = await response.blob();
       // The browser enforces `integrity`; checked again so that no fetch implementation is trusted with it.
       if (response.status !== 200) reason = `status ${response.status}`;
-      else if (!(await hasIntegrity(bytes, entry.integrity))) reason = "the network's copy does not match either";
+      else if (!(await hasIntegrity(await body.arrayBuffer(), entry.integrity))) reason = "the network's copy does not match either";
       else {
-        await cache.put(cacheKey, new Response(bytes, { status: 200, headers: response.headers }));
-        return { bytes, headers: response.headers };
+        await cache.put(cacheKey, new Response(body, { status: 200, headers: response.headers }));
+        return { body, headers: response.headers };
       }
     } catch {
       // A network error, or the browser refused bytes that did not match `integrity`.
@@ -139,19 +139,20 @@ export function precacheIntegrity(options: PrecacheIntegrityOptions, deps: Parti
   }
 
   /** The build's copy from the network, one fetch however many requests found the same bad copy. */
-  function restore(cacheName: string, cacheKey: string, entry: Entry): Promise<Restored | undefined> {
+  function restore(cacheName: string, cacheKey: string, entry: Entry): Promise<Verified | undefined> {
     let flight = repairs.get(cacheKey);
     if (!flight) repairs.set(cacheKey, (flight = new SingleFlight()));
     return flight.run(() => refetch(cacheName, cacheKey, entry));
   }
 
-  function forNavigation(response: Response, entry: Entry): Response {
-    if (!documentHeaders) return response;
+  /** The headers to serve a checked copy with: the document headers on a navigation, else its own. */
+  function headersFor({ headers: cached }: Verified, entry: Entry, navigation: boolean): Headers {
+    if (!navigation || !documentHeaders) return cached;
     const headers = new Headers(documentHeaders);
-    const cachedType = response.headers.get('Content-Type');
+    const cachedType = cached.get('Content-Type');
     // Only the document takes the document's type; another file opened directly keeps its own.
     if ((!entry.document || !headers.has('Content-Type')) && cachedType !== null) headers.set('Content-Type', cachedType);
-    return new Response(response.body, { status: 200, headers });
+    return headers;
   }
 
   return {
@@ -163,15 +164,16 @@ export function precacheIntegrity(options: PrecacheIntegrityOptions, deps: Parti
         log(`precache: ${bareUrl(request.url)} is not in this build's manifest; not serving it from the precache`);
         return undefined;
       }
-      let verified: Response | undefined = cachedResponse;
-      // The copy is hashed and the original served: it keeps what the browser stored beside it (V8's code cache).
-      if (cachedResponse.status !== 200 || !(await hasIntegrity(await cachedResponse.clone().arrayBuffer(), entry.integrity))) {
+      // The body is read once, as a Blob, which cannot change after it was hashed however the cache
+      // entry is rewritten meanwhile; a Blob body also reaches the page without streaming through the worker.
+      const body = await cachedResponse.blob();
+      let verified: Verified | undefined = { body, headers: cachedResponse.headers };
+      if (cachedResponse.status !== 200 || !(await hasIntegrity(await body.arrayBuffer(), entry.integrity))) {
         log(`precache: ${bareUrl(entry.url)} does not match the build (${entry.integrity.algorithm}); deleting it and fetching it again`);
-        const restored = await restore(cacheName, request.url, entry);
-        verified = restored && new Response(restored.bytes, { status: 200, headers: restored.headers });
+        verified = await restore(cacheName, request.url, entry);
       }
       if (!verified) return undefined;
-      return isNavigation(event) ? forNavigation(verified, entry) : verified;
+      return new Response(verified.body, { status: 200, headers: headersFor(verified, entry, isNavigation(event)) });
     },
   };
 }
