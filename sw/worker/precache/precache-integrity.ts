@@ -55,9 +55,9 @@ interface Entry {
   document: boolean;
 }
 
-/** A copy whose bytes were checked: a Blob, which cannot change after the check, and its headers. */
+/** A copy whose bytes were checked: the bytes, held by the worker alone so that they cannot change after the check, and its headers. */
 interface Verified {
-  body: Blob;
+  body: ArrayBuffer;
   headers: Headers;
 }
 
@@ -123,10 +123,10 @@ export function precacheIntegrity(options: PrecacheIntegrityOptions, deps: Parti
       const response = await send(
         new Request(entry.url, { integrity: entry.integrity.value, cache: 'reload', credentials: 'same-origin' }),
       );
-      const body = await response.blob();
+      const body = await response.arrayBuffer();
       // The browser enforces `integrity`; checked again so that no fetch implementation is trusted with it.
       if (response.status !== 200) reason = `status ${response.status}`;
-      else if (!(await hasIntegrity(await body.arrayBuffer(), entry.integrity))) reason = "the network's copy does not match either";
+      else if (!(await hasIntegrity(body, entry.integrity))) reason = "the network's copy does not match either";
       else {
         await cache.put(cacheKey, new Response(body, { status: 200, headers: response.headers }));
         return { body, headers: response.headers };
@@ -164,11 +164,11 @@ export function precacheIntegrity(options: PrecacheIntegrityOptions, deps: Parti
         log(`precache: ${bareUrl(request.url)} is not in this build's manifest; not serving it from the precache`);
         return undefined;
       }
-      // The body is read once, as a Blob, which cannot change after it was hashed however the cache
-      // entry is rewritten meanwhile; a Blob body also reaches the page without streaming through the worker.
-      const body = await cachedResponse.blob();
+      // The body is read once, hashed, and those very bytes are served: a rewrite of the cache entry
+      // meanwhile changes nothing. (A tee'd clone would stream the served copy through the worker.)
+      const body = await cachedResponse.arrayBuffer();
       let verified: Verified | undefined = { body, headers: cachedResponse.headers };
-      if (cachedResponse.status !== 200 || !(await hasIntegrity(await body.arrayBuffer(), entry.integrity))) {
+      if (cachedResponse.status !== 200 || !(await hasIntegrity(body, entry.integrity))) {
         log(`precache: ${bareUrl(entry.url)} does not match the build (${entry.integrity.algorithm}); deleting it and fetching it again`);
         verified = await restore(cacheName, request.url, entry);
       }
