@@ -90,8 +90,9 @@ function isNavigation(event: ExtendableEvent | undefined): boolean {
  * @example
  * import { addPlugins, getCacheKeyForURL, precacheAndRoute } from 'workbox-precaching';
  * import { precacheIntegrity } from 'sw-token-broker/worker';
- * precacheAndRoute(self.__WB_MANIFEST);
- * addPlugins([precacheIntegrity({ manifest: self.__WB_MANIFEST, cacheKeyFor: getCacheKeyForURL, documentHeaders: { 'Content-Security-Policy': "script-src 'self'" } })]);
+ * const manifest = self.__WB_MANIFEST; // the injection point may appear only once
+ * precacheAndRoute(manifest);
+ * addPlugins([precacheIntegrity({ manifest, cacheKeyFor: getCacheKeyForURL, documentHeaders: { 'Content-Security-Policy': "script-src 'self'" } })]);
  */
 export function precacheIntegrity(options: PrecacheIntegrityOptions, deps: Partial<PrecacheIntegrityDeps> = {}): PrecacheIntegrityPlugin {
   const base = options.base ?? globalThis.location?.href;
