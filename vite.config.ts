@@ -1,11 +1,15 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getRequestListener } from '@hono/node-server';
 import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
 import vue from '@vitejs/plugin-vue';
-import { VitePWA } from 'vite-plugin-pwa';
+import { VitePWA, type ResolvedVitePWAOptions } from 'vite-plugin-pwa';
 import { API_PATH } from './mock-api/app.ts';
 import { answerUnreadableRequest, createNodeMockApi } from './mock-api/node-app.ts';
 import { configFromEnv } from './mock-api/node-config.ts';
+import { documentHeaders } from './mock-api/security-headers.ts';
 
 /** The package.json export condition that points at the library's TypeScript sources. */
 export const LIBRARY_SOURCE = 'token-broker-source';
@@ -17,6 +21,37 @@ export const LIBRARY_SOURCE = 'token-broker-source';
 export const IN_BROWSER_DEMO_MODE = 'in-browser-demo';
 
 const fromRoot = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+
+/** The Subresource Integrity value of a built file (sha384 of its bytes, base64), as `fetch` checks it. */
+function integrityOf(directory: string, url: string): string {
+  const digest = createHash('sha384')
+    .update(readFileSync(join(directory, url)))
+    .digest('base64');
+  return `sha384-${digest}`;
+}
+
+/**
+ * Gives every precache entry the SRI of its built file, so sw.js holds the build's digests:
+ * Workbox fetches with them at install, and the worker checks every precached response against
+ * them before serving it (app/sw-precache.ts). Runs once the app is written, before sw.js is.
+ */
+function addIntegrity({ injectManifest }: ResolvedVitePWAOptions): void {
+  // The real output folder, also under `vite build --outDir`.
+  const directory = injectManifest.globDirectory;
+  if (!directory) throw new Error('injectManifest.globDirectory is not set');
+  const withIntegrity = <T extends { url: string }>(entry: T): T & { integrity: string } => ({
+    ...entry,
+    integrity: integrityOf(directory, entry.url),
+  });
+  injectManifest.manifestTransforms = [
+    ...(injectManifest.manifestTransforms ?? []),
+    async (entries) => ({ manifest: entries.map(withIntegrity) }),
+  ];
+  // vite-plugin-pwa adds the web manifest's entry after the transforms run.
+  injectManifest.additionalManifestEntries = injectManifest.additionalManifestEntries?.map((entry) =>
+    typeof entry === 'string' ? entry : withIntegrity(entry),
+  );
+}
 
 /** Mounts the mock API on Vite's dev server, so `npm run dev` is one origin like `npm start`. */
 function mockApi(): Plugin {
@@ -34,18 +69,22 @@ function mockApi(): Plugin {
   };
 }
 
-export default defineConfig(({ mode }) => ({
+export default defineConfig(async ({ mode }) => ({
   root: fromRoot('./app'),
   publicDir: fromRoot('./app/public'),
   build: {
     outDir: fromRoot(mode === IN_BROWSER_DEMO_MODE ? './dist-demo' : './dist'),
     emptyOutDir: true,
   },
-  // A build-time constant: every other build drops the in-browser API from sw.js entirely, and never shows the demo badge.
-  define: { 'import.meta.env.VITE_IN_BROWSER_DEMO': JSON.stringify(mode === IN_BROWSER_DEMO_MODE) },
   server: { host: '127.0.0.1', port: 5173 },
   // The demo imports the library by its package name; this condition resolves it to the sources.
   resolve: { conditions: [LIBRARY_SOURCE, ...defaultClientConditions] },
+  define: {
+    // A build-time constant: every other build drops the in-browser API from sw.js entirely, and never shows the demo badge.
+    'import.meta.env.VITE_IN_BROWSER_DEMO': JSON.stringify(mode === IN_BROWSER_DEMO_MODE),
+    // The server's document headers, which the worker gives the navigations it answers (app/sw-precache.ts).
+    __DOCUMENT_HEADERS__: JSON.stringify(await documentHeaders()),
+  },
   plugins: [
     vue(),
     mockApi(),
@@ -60,6 +99,7 @@ export default defineConfig(({ mode }) => ({
         rollupFormat: 'iife',
         globPatterns: ['**/*.{js,css,html,svg,png,ico}'],
       },
+      integration: { beforeBuildServiceWorker: addIntegrity },
       pwaAssets: {
         image: 'public/favicon.svg',
         preset: 'minimal-2023',

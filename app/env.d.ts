@@ -14,4 +14,6 @@ interface ImportMetaEnv {
   readonly VITE_DPOP?: string;
   /** True in the in-browser demo build (`npm run build:demo`, vite.config.ts defines it). */
   readonly VITE_IN_BROWSER_DEMO: boolean;
+  /** `off` builds the worker without the precache integrity check, for comparison. */
+  readonly VITE_PRECACHE_INTEGRITY?: string;
 }

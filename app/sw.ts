@@ -3,6 +3,7 @@
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute, type PrecacheEntry } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { cookieSession, createTokenBroker } from 'sw-token-broker/worker';
+import { verifiedPrecache } from './sw-precache.ts';
 import { parseUser } from './user.ts';
 import { inBrowserApiDeps } from './in-browser-api.ts';
 
@@ -22,7 +23,7 @@ const broker = createTokenBroker(
   inBrowserApi,
 );
 
-precacheAndRoute(self.__WB_MANIFEST);
+precacheAndRoute(verifiedPrecache(self.__WB_MANIFEST)); // the build's bytes only, and the server's headers on navigations
 cleanupOutdatedCaches();
 if (import.meta.env.PROD) {
   const denylist = [...broker.navigationDenylist, /^\/__mock\//, /^\/\.well-known\//];

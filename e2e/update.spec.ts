@@ -21,7 +21,7 @@ function build(outDir: string, buildId: string): void {
 
 /** The revision a build's sw.js precaches index.html under (its injected manifest). */
 function shellRevision(buildDir: string): string {
-  const revision = /\{"revision":"([0-9a-f]+)","url":"index\.html"\}/.exec(readFileSync(join(buildDir, 'sw.js'), 'utf8'))?.[1];
+  const revision = /"revision":"([0-9a-f]+)","url":"index\.html"\}/.exec(readFileSync(join(buildDir, 'sw.js'), 'utf8'))?.[1];
   if (!revision) throw new Error(`no index.html entry in ${buildDir}/sw.js`);
   return revision;
 }

@@ -2,7 +2,6 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { methodNotAllowed } from 'hono/method-not-allowed';
-import { secureHeaders } from 'hono/secure-headers';
 import { createAccessTokens, type AccessTokens } from './access-tokens.ts';
 import type { MockApiConfig } from './config.ts';
 import { checkPresentation, createDpopServer, nonceHeader, tokenRequestKey, type DpopServer } from './dpop-http.ts';
@@ -11,6 +10,7 @@ import { Faults } from './faults.ts';
 import { LoginThrottle } from './login-throttle.ts';
 import { RefreshTokens, type IssuedRefreshToken } from './refresh-tokens.ts';
 import type { ServicesSnapshot } from './snapshot.ts';
+import { securityHeaders } from './security-headers.ts';
 import { zeroStats, type Stats } from './stats.ts';
 import { Todos } from './todos.ts';
 import { Users, type User } from './users.ts';
@@ -71,36 +71,6 @@ const JSON_TYPE = /^application\/json\s*(;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
 // keep-alive connection stays in step; past this much or this long the answer closes it instead.
 const UNREAD_BODY_LIMIT = 1024 * 1024;
 const UNREAD_BODY_MS = 5_000;
-
-/** Every response, the built app's files included: the CSP and the hardening headers (SECURITY.md), nothing else. */
-const securityHeaders = secureHeaders({
-  contentSecurityPolicy: {
-    defaultSrc: ["'self'"],
-    scriptSrc: ["'self'"],
-    styleSrc: ["'self'"],
-    imgSrc: ["'self'", 'data:'],
-    fontSrc: ["'self'"],
-    connectSrc: ["'self'"],
-    workerSrc: ["'self'"],
-    manifestSrc: ["'self'"],
-    objectSrc: ["'none'"],
-    baseUri: ["'none'"],
-    frameAncestors: ["'none'"],
-    formAction: ["'self'"],
-  },
-  xContentTypeOptions: true,
-  referrerPolicy: true,
-  crossOriginOpenerPolicy: true,
-  crossOriginEmbedderPolicy: false,
-  crossOriginResourcePolicy: false,
-  originAgentCluster: false,
-  strictTransportSecurity: false,
-  xDnsPrefetchControl: false,
-  xDownloadOptions: false,
-  xFrameOptions: false,
-  xPermittedCrossDomainPolicies: false,
-  xXssProtection: false,
-});
 
 /** The one shape of every failure: `{ error, message }` with the error's own headers. */
 function errorResponse(c: Context, error: HttpError): Response {

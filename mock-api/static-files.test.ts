@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mockApiConfig } from './config.ts';
 import { createNodeMockApi } from './node-app.ts';
+import { documentHeaders } from './security-headers.ts';
 
 function builtApp(): string {
   const root = mkdtempSync(join(tmpdir(), 'dist-'));
@@ -65,6 +66,14 @@ describe('the built app beside the API', () => {
       const headers = (await serve(path)).headers;
       expect(headers.get('Content-Security-Policy'), path).toContain("script-src 'self'");
       expect(headers.get('X-Content-Type-Options'), path).toBe('nosniff');
+    }
+  });
+
+  it('sends the document with exactly the headers the service worker gives navigations, and those of the transfer', async () => {
+    for (const path of ['/', '/login']) {
+      const sent = Object.fromEntries((await serve(path, { headers: NAVIGATION })).headers);
+      const { 'cache-control': _caching, 'content-length': _length, 'last-modified': _modified, ...policy } = sent;
+      expect(policy, path).toEqual(await documentHeaders());
     }
   });
 

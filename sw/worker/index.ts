@@ -9,6 +9,14 @@ export type { InstallOptions } from './install.ts';
 export { TokenBroker, type BrokerDeps, type Clock, type Lock, type RequestKind, type Transport, type WorkerHooks } from './token-broker.ts';
 export type { SessionStore, StoredSession } from './session-store.ts';
 export type { Log } from './log.ts';
+export {
+  precacheIntegrity,
+  type CachedResponseParam,
+  type PrecacheIntegrityDeps,
+  type PrecacheIntegrityOptions,
+  type PrecacheIntegrityPlugin,
+  type PrecacheManifestEntry,
+} from './precache/precache-integrity.ts';
 export type { AuthAdapter, AuthEndpoints, AuthRequest, Grant } from './adapters/auth-adapter.ts';
 export { cookieSession, type CookieSessionOptions } from './adapters/cookie-session.ts';
 export { jsonApi, type JsonApiOptions } from './adapters/json-api.ts';

@@ -1,0 +1,48 @@
+import { Hono } from 'hono';
+import { secureHeaders } from 'hono/secure-headers';
+import { getMimeType } from 'hono/utils/mime';
+
+/** Every response, the built app's files included: the CSP and the hardening headers (SECURITY.md), nothing else. */
+export const securityHeaders = secureHeaders({
+  contentSecurityPolicy: {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'", 'data:'],
+    fontSrc: ["'self'"],
+    connectSrc: ["'self'"],
+    workerSrc: ["'self'"],
+    manifestSrc: ["'self'"],
+    objectSrc: ["'none'"],
+    baseUri: ["'none'"],
+    frameAncestors: ["'none'"],
+    formAction: ["'self'"],
+  },
+  xContentTypeOptions: true,
+  referrerPolicy: true,
+  crossOriginOpenerPolicy: true,
+  crossOriginEmbedderPolicy: false,
+  crossOriginResourcePolicy: false,
+  originAgentCluster: false,
+  strictTransportSecurity: false,
+  xDnsPrefetchControl: false,
+  xDownloadOptions: false,
+  xFrameOptions: false,
+  xPermittedCrossDomainPolicies: false,
+  xXssProtection: false,
+});
+
+/**
+ * The headers the server sends with the app's document (`/`, index.html) that say how to treat it:
+ * its type, the CSP and the hardening headers; not those of one transfer (length, dates, caching).
+ * The service worker answers navigations with exactly these (vite.config.ts defines them into
+ * sw.js), so a static host that sends none, or a cached copy whose headers were rewritten, still
+ * gets this policy, and the policy is written only here.
+ */
+export async function documentHeaders(): Promise<Record<string, string>> {
+  const document = new Hono();
+  document.use(securityHeaders);
+  // The built app's files are typed by hono's table (serveStatic), index.html included.
+  document.get('/', (c) => c.body(null, 200, { 'Content-Type': getMimeType('index.html') ?? 'text/html' }));
+  return Object.fromEntries((await document.request('/')).headers);
+}
