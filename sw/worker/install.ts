@@ -12,7 +12,7 @@ export interface InstallOptions {
   skipWaitingMessage?: boolean;
   /** Which caches survive a sign-out; any other could hold user data. Default: Workbox precaches (names containing "precache"). */
   keepCache?: (name: string) => boolean;
-  /** Replay queued writes (`offlineQueue`) on a Background Sync event, where the browser has it. */
+  /** Replay queued writes (`offlineQueue`, when it lists any) on a Background Sync event, where the browser has it. */
   backgroundSync?: boolean;
 }
 
@@ -41,7 +41,7 @@ export function installBroker<User>(
   options: InstallOptions = {},
 ): TokenBroker<User> {
   const keepCache = options.keepCache ?? isPrecache;
-  const backgroundSync = options.backgroundSync !== false;
+  const backgroundSync = options.backgroundSync !== false && broker.config.offlineQueue.length > 0;
   const toWindows = (message: SessionChangedMessage<User> | WritesChangedMessage): void =>
     void scope.clients.matchAll({ type: 'window', includeUncontrolled: true }).then((clients) => {
       for (const client of clients) client.postMessage(message);
