@@ -7,6 +7,9 @@ const dropped = ref<DroppedWrite[]>([]);
 /** Counts rounds in which queued writes reached the server, so lists know to load again. */
 const sentRounds = ref(0);
 let started: Promise<void> | undefined;
+let retryTimer: ReturnType<typeof setTimeout> | undefined;
+/** Retries after an `online` event, 1 s apart and doubling: about half a minute in all. */
+const ONLINE_RETRIES = 5;
 
 function apply(change: WritesChangedMessage): void {
   pending.value = change.pending;
@@ -14,12 +17,18 @@ function apply(change: WritesChangedMessage): void {
   if (change.sent.length > 0) sentRounds.value += 1;
 }
 
-async function replay(): Promise<void> {
+async function replay(retries = 0, delayMs = 1000): Promise<void> {
+  clearTimeout(retryTimer);
   try {
     pending.value = await client.replayWrites();
   } catch {
     // The worker is busy or gone: the next `online` event, visit or API call tries again.
+    return;
   }
+  // The worker's network can come back a moment after the page's `online` event (and the token
+  // endpoint after that): while writes wait and the browser says it is online, try again.
+  if (pending.value.length > 0 && navigator.onLine && retries > 0)
+    retryTimer = setTimeout(() => void replay(retries - 1, delayMs * 2), delayMs);
 }
 
 async function start(): Promise<void> {
@@ -27,7 +36,7 @@ async function start(): Promise<void> {
   if (useSession().protection.value !== 'controlled') return;
   client.onWritesChanged(apply);
   // Where the browser has no Background Sync (or does not fire it), coming back online is the cue.
-  window.addEventListener('online', () => void replay());
+  window.addEventListener('online', () => void replay(ONLINE_RETRIES));
   if (navigator.onLine) await replay();
   else pending.value = await client.queuedWrites().catch(() => []);
 }
