@@ -1,3 +1,4 @@
+import { parseQueuedAnswer, type QueuedAnswer } from 'sw-token-broker/client';
 import { isUser, type User } from './user';
 import { checkConnectivity, reportReachable, reportUnreachable } from './connectivity';
 import { refreshSession } from './useSession';
@@ -95,5 +96,6 @@ export function postJson<T>(path: string, body: unknown, validate: (value: unkno
 export const fetchUsers = (): Promise<User[]> => getJson('/api/users', arrayOf(isUser));
 /** GET /api/todos. */
 export const fetchTodos = (): Promise<Todo[]> => getJson('/api/todos', arrayOf(isTodo));
-/** POST /api/todos. */
-export const addTodo = (title: string): Promise<Todo> => postJson('/api/todos', { title }, isTodo);
+const isTodoOrQueued = (value: unknown): value is Todo | QueuedAnswer => isTodo(value) || parseQueuedAnswer(value) !== undefined;
+/** POST /api/todos: the new todo or, when the network failed, the worker's note that the write waits in its queue. */
+export const addTodo = (title: string): Promise<Todo | QueuedAnswer> => postJson('/api/todos', { title }, isTodoOrQueued);

@@ -18,6 +18,7 @@ const broker = createTokenBroker(
     allowlist: ['/api/'],
     brokerOnly: ['/auth/'], // pages may call nothing under /auth/
     parseUser,
+    offlineQueue: ['POST /api/todos'], // a todo added offline waits in the worker and is sent once the network is back
     dpop: import.meta.env.VITE_DPOP !== 'off', // VITE_DPOP=off builds a Bearer-only worker (the benchmark compares both)
   },
   inBrowserApi,

@@ -6,7 +6,8 @@ import { parseUser, type User } from './user';
 export type Protection = 'checking' | Reach;
 
 const SIGNED_OUT: Session<User> = { status: 'signed-out' };
-const client = createBrokerClient<User>({ parseUser });
+/** The page's one client of the broker (sign-in, session, queued writes). */
+export const client = createBrokerClient<User>({ parseUser });
 const session = ref<Session<User>>();
 const protection = ref<Protection>('checking');
 let started: Promise<void> | undefined;

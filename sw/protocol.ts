@@ -30,7 +30,13 @@ export interface Credentials {
 }
 
 /** A request a page posts to the service worker, with a MessagePort for the reply. */
-export type BrokerRequest = ({ type: 'login' } & Credentials) | { type: 'logout' } | { type: 'session' } | { type: 'diagnose' };
+export type BrokerRequest =
+  | ({ type: 'login' } & Credentials)
+  | { type: 'logout' }
+  | { type: 'session' }
+  | { type: 'diagnose' }
+  | { type: 'queued-writes' }
+  | { type: 'replay-writes' };
 
 /** One finding of `diagnose`: a configured URL, and whether the worker could use it. */
 export interface DiagnosticCheck {
@@ -43,9 +49,59 @@ export interface DiagnosticCheck {
   detail: string;
 }
 
+/**
+ * A write the worker holds until the network is back, as pages may see it: what the page sent,
+ * never a header or a token.
+ */
+export interface QueuedWrite {
+  /** The worker's name for it, in the 202 answer and in later notices. */
+  id: string;
+  method: string;
+  /** The URL the page requested. */
+  url: string;
+  /** The body as UTF-8 text, so a page can show what is waiting ('' when there was none). */
+  body: string;
+  /** When it was queued, epoch ms on the worker's clock. */
+  queuedAt: number;
+}
+
+/**
+ * Why a queued write was dropped instead of sent: the session that made it ended (sign-out, or
+ * a refused refresh), another user signed in, the server refused it (an HTTP error), or the
+ * worker no longer queues that method and URL (an update changed its options).
+ */
+export type DropReason = 'session-ended' | 'other-user' | 'refused' | 'not-queueable';
+
+/** A queued write that will never be sent, and why. */
+export interface DroppedWrite extends Omit<QueuedWrite, 'body'> {
+  /** Absent when another user's write was dropped: their data is not shown to whoever is signed in now. */
+  body?: string;
+  reason: DropReason;
+  /** The server's status, when it refused the write. */
+  status?: number;
+}
+
+/** Posted by the service worker to every window client when queued writes were added, sent or dropped. */
+export interface WritesChangedMessage {
+  type: 'writes-changed';
+  /** What is still queued for the signed-in user, oldest first. */
+  pending: QueuedWrite[];
+  sent: QueuedWrite[];
+  dropped: DroppedWrite[];
+}
+
+/** The JSON body of the `202 Accepted` a page gets for a write the worker queued instead of sending. */
+export interface QueuedAnswer {
+  queued: true;
+  write: QueuedWrite;
+}
+
 /** The reply to every request. */
 export type BrokerReply<User = UserRecord> =
-  { ok: true; session: Session<User> } | { ok: true; checks: DiagnosticCheck[] } | { ok: false; error: BrokerErrorBody };
+  | { ok: true; session: Session<User> }
+  | { ok: true; checks: DiagnosticCheck[] }
+  | { ok: true; writes: QueuedWrite[] }
+  | { ok: false; error: BrokerErrorBody };
 
 /** Posted by the service worker to every window client whenever the session changes. */
 export interface SessionChangedMessage<User = UserRecord> {
@@ -120,10 +176,12 @@ export function parseBrokerRequest(data: unknown): { ok: true; request: BrokerRe
     case 'logout':
     case 'session':
     case 'diagnose':
+    case 'queued-writes':
+    case 'replay-writes':
       if (!hasOnlyKeys(data, ['type'])) return { ok: false, message: `${data.type} takes no fields.` };
       return { ok: true, request: { type: data.type } };
     default:
-      return { ok: false, message: 'Unknown message type; expected login, logout, session or diagnose.' };
+      return { ok: false, message: 'Unknown message type; expected login, logout, session, diagnose, queued-writes or replay-writes.' };
   }
 }
 
@@ -178,6 +236,45 @@ function isDiagnosticCheck(value: unknown): value is DiagnosticCheck {
   );
 }
 
+const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+const DROP_REASONS: readonly string[] = ['session-ended', 'other-user', 'refused', 'not-queueable'];
+
+function isQueuedWrite(value: unknown): value is QueuedWrite {
+  return (
+    isPlainObject(value) &&
+    typeof value.id === 'string' &&
+    typeof value.method === 'string' &&
+    typeof value.url === 'string' &&
+    typeof value.body === 'string' &&
+    isFiniteNumber(value.queuedAt)
+  );
+}
+
+function isDroppedWrite(value: unknown): value is DroppedWrite {
+  return (
+    isPlainObject(value) &&
+    isQueuedWrite({ ...value, body: value.body ?? '' }) &&
+    typeof value.reason === 'string' &&
+    DROP_REASONS.includes(value.reason) &&
+    (value.status === undefined || isFiniteNumber(value.status))
+  );
+}
+
+const isListOf = <T>(value: unknown, item: (entry: unknown) => entry is T): value is T[] => Array.isArray(value) && value.every(item);
+
+/** Reads a writes-changed notice out of a message from the service worker, or undefined. */
+export function parseWritesChanged(data: unknown): WritesChangedMessage | undefined {
+  if (!isPlainObject(data) || data.type !== 'writes-changed') return undefined;
+  const { pending, sent, dropped } = data;
+  if (!isListOf(pending, isQueuedWrite) || !isListOf(sent, isQueuedWrite) || !isListOf(dropped, isDroppedWrite)) return undefined;
+  return { type: 'writes-changed', pending, sent, dropped };
+}
+
+/** Reads the body of a `202` for a queued write (what a page's `fetch` got back), or undefined. */
+export function parseQueuedAnswer(value: unknown): QueuedAnswer | undefined {
+  return isPlainObject(value) && value.queued === true && isQueuedWrite(value.write) ? { queued: true, write: value.write } : undefined;
+}
+
 /** Reads a reply from the service worker, or says it is malformed (undefined). */
 export function parseBrokerReply<User>(value: unknown, parseUser: UserParser<User>): BrokerReply<User> | undefined {
   if (!isPlainObject(value)) return undefined;
@@ -185,6 +282,7 @@ export function parseBrokerReply<User>(value: unknown, parseUser: UserParser<Use
   if (value.ok !== true) return undefined;
   if ('checks' in value)
     return Array.isArray(value.checks) && value.checks.every(isDiagnosticCheck) ? { ok: true, checks: value.checks } : undefined;
+  if ('writes' in value) return isListOf(value.writes, isQueuedWrite) ? { ok: true, writes: value.writes } : undefined;
   const session = parseSession(value.session, parseUser);
   return session && { ok: true, session };
 }

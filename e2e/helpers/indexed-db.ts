@@ -8,9 +8,21 @@ export interface StoreDump {
   values: unknown[];
 }
 
-/** Reads every object store of every IndexedDB database the page's origin has. */
+/**
+ * Reads every object store of every IndexedDB database the page's origin has. Binary values
+ * (an ArrayBuffer or a view of one, such as a queued request's body) come back as UTF-8 text, so
+ * a search of the dump sees what they hold.
+ */
 export function dumpIndexedDb(page: Page): Promise<StoreDump[]> {
   return page.evaluate(async () => {
+    const readable = (value: unknown): unknown => {
+      if (value instanceof ArrayBuffer) return new TextDecoder().decode(value);
+      if (ArrayBuffer.isView(value)) return new TextDecoder().decode(value);
+      if (Array.isArray(value)) return value.map(readable);
+      if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype)
+        return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, readable(inner)]));
+      return value;
+    };
     const settle = <T>(request: IDBRequest<T>): Promise<T> =>
       new Promise((resolve, reject) => {
         request.onsuccess = () => resolve(request.result);
@@ -24,7 +36,7 @@ export function dumpIndexedDb(page: Page): Promise<StoreDump[]> {
         for (const store of Array.from(db.objectStoreNames)) {
           const objectStore = db.transaction(store, 'readonly').objectStore(store);
           const [keys, values] = await Promise.all([settle(objectStore.getAllKeys()), settle(objectStore.getAll())]);
-          dump.push({ database: info.name, store, keys, values });
+          dump.push({ database: info.name, store, keys, values: values.map(readable) });
         }
       } finally {
         db.close();

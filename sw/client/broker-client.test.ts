@@ -128,6 +128,36 @@ describe('createBrokerClient', () => {
     expect(seen).toEqual([SIGNED_IN]);
   });
 
+  it('asks for the queued writes and for a replay, and refuses a reply without writes', async () => {
+    const write = { id: 'w-1', method: 'POST', url: 'https://app.test/api/todos', body: '{"title":"x"}', queuedAt: 1 };
+    const { container, broker } = client((message) =>
+      (message as { type: string }).type === 'queued-writes' ? { ok: true, writes: [write] } : { ok: true, session: SIGNED_IN },
+    );
+    await expect(broker.queuedWrites()).resolves.toEqual([write]);
+    await expect(broker.replayWrites()).rejects.toMatchObject({ code: 'bad_response' });
+    expect(container.posted).toEqual([{ type: 'queued-writes' }, { type: 'replay-writes' }]);
+  });
+
+  it('delivers valid writes-changed messages and ignores malformed ones', async () => {
+    const { container, broker } = client(() => undefined);
+    const write = { id: 'w-1', method: 'POST', url: 'https://app.test/api/todos', body: '{}', queuedAt: 1 };
+    const change = {
+      type: 'writes-changed',
+      pending: [],
+      sent: [write],
+      dropped: [{ id: 'w-2', method: 'POST', url: write.url, queuedAt: 2, reason: 'other-user' }],
+    };
+    const seen: unknown[] = [];
+    const unsubscribe = broker.onWritesChanged((message) => seen.push(message));
+    container.announce(change);
+    container.announce({ ...change, dropped: [{ ...write, reason: 'lost' }] });
+    container.announce({ ...change, sent: [{ ...write, queuedAt: 'now' }] });
+    container.announce({ type: 'writes-changed' });
+    unsubscribe();
+    container.announce(change);
+    expect(seen).toEqual([change]);
+  });
+
   it('passes diagnose checks through', async () => {
     const checks = [{ what: 'endpoints.login', url: 'https://api.test/login', ok: false, detail: 'unreachable' }];
     const { broker } = client(() => ({ ok: true, checks }));

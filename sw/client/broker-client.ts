@@ -3,13 +3,16 @@ import {
   anyUser,
   parseBrokerReply,
   parseSessionChanged,
+  parseWritesChanged,
   type BrokerRequest,
   type ClaimMessage,
   type Credentials,
   type DiagnosticCheck,
+  type QueuedWrite,
   type Session,
   type UserParser,
   type UserRecord,
+  type WritesChangedMessage,
 } from '../protocol.ts';
 
 /** Whether a service worker stands between the page and the API. */
@@ -49,7 +52,15 @@ export interface BrokerClient<User = UserRecord> {
   diagnose(): Promise<DiagnosticCheck[]>;
   /** Calls `listener` on every session change the worker announces; returns an unsubscribe. */
   onChange(listener: (session: Session<User>) => void): () => void;
+  /** The signed-in user's writes waiting in the worker's offline queue (`offlineQueue`), oldest first. */
+  queuedWrites(): Promise<QueuedWrite[]>;
+  /** Asks the worker to send its queued writes now (call it on `online`); resolves with what still waits. */
+  replayWrites(): Promise<QueuedWrite[]>;
+  /** Calls `listener` whenever queued writes are added, sent or dropped; returns an unsubscribe. */
+  onWritesChanged(listener: (change: WritesChangedMessage) => void): () => void;
 }
+
+type Answer<User> = { session: Session<User> } | { checks: DiagnosticCheck[] } | { writes: QueuedWrite[] };
 
 // Codes that point at a configuration or server problem rather than at the user.
 const WORTH_LOGGING = new Set(['bad_request', 'bad_response', 'internal', 'network', 'timeout', 'auth_unavailable', 'not_controlled']);
@@ -72,7 +83,7 @@ export function createBrokerClient<User = UserRecord>(options: BrokerClientOptio
   const timeoutMs = options.timeoutMs ?? 10_000;
   const log = options.log === false ? () => undefined : (options.log ?? ((line: string) => console.warn(`[token-broker] ${line}`)));
 
-  function post(request: BrokerRequest): Promise<{ session: Session<User> } | { checks: DiagnosticCheck[] }> {
+  function post(request: BrokerRequest): Promise<Answer<User>> {
     const controller = container?.controller;
     if (!controller) return Promise.reject(new BrokerError('not_controlled', 'This page is not controlled by the service worker.'));
     return new Promise((resolve, reject) => {
@@ -108,6 +119,18 @@ export function createBrokerClient<User = UserRecord>(options: BrokerClientOptio
       if (error instanceof BrokerError && WORTH_LOGGING.has(error.code)) log(`${request.type} failed: ${error.code}: ${error.message}`);
       throw error;
     }
+  }
+
+  async function writes(request: BrokerRequest): Promise<QueuedWrite[]> {
+    const reply = await post(request);
+    if (!('writes' in reply)) throw new BrokerError('bad_response', `The service worker answered "${request.type}" without writes.`);
+    return reply.writes;
+  }
+
+  function listen(handler: (data: unknown) => void): () => void {
+    const onMessage = (event: MessageEvent<unknown>): void => handler(event.data);
+    container?.addEventListener('message', onMessage);
+    return () => container?.removeEventListener('message', onMessage);
   }
 
   function controlledWithin(waitMs: number, failed: Promise<unknown>): Promise<boolean> {
@@ -154,13 +177,17 @@ export function createBrokerClient<User = UserRecord>(options: BrokerClientOptio
       if (!('checks' in reply)) throw new BrokerError('bad_response', 'The service worker answered "diagnose" without checks.');
       return reply.checks;
     },
-    onChange(listener) {
-      const handler = (event: MessageEvent<unknown>): void => {
-        const message = parseSessionChanged(event.data, parseUser);
+    onChange: (listener) =>
+      listen((data) => {
+        const message = parseSessionChanged(data, parseUser);
         if (message) listener(message.session);
-      };
-      container?.addEventListener('message', handler);
-      return () => container?.removeEventListener('message', handler);
-    },
+      }),
+    queuedWrites: () => writes({ type: 'queued-writes' }),
+    replayWrites: () => writes({ type: 'replay-writes' }),
+    onWritesChanged: (listener) =>
+      listen((data) => {
+        const message = parseWritesChanged(data);
+        if (message) listener(message);
+      }),
   };
 }

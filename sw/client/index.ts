@@ -5,4 +5,16 @@
  */
 export { createBrokerClient, type BrokerClient, type BrokerClientOptions, type Protection } from './broker-client.ts';
 export { BrokerError, type BrokerErrorCode } from '../errors.ts';
-export type { Credentials, DiagnosticCheck, Session, UserParser, UserRecord } from '../protocol.ts';
+export { parseQueuedAnswer } from '../protocol.ts';
+export type {
+  Credentials,
+  DiagnosticCheck,
+  DroppedWrite,
+  DropReason,
+  QueuedAnswer,
+  QueuedWrite,
+  Session,
+  UserParser,
+  UserRecord,
+  WritesChangedMessage,
+} from '../protocol.ts';

@@ -15,7 +15,21 @@ function random(seed: number): () => number {
   };
 }
 
-const TYPES = ['login', 'logout', 'session', 'diagnose', 'SKIP_WAITING', 'CLAIM', 'get-token', 'set-allowlist', '__proto__', '', 'LOGIN'];
+const TYPES = [
+  'login',
+  'logout',
+  'session',
+  'diagnose',
+  'queued-writes',
+  'replay-writes',
+  'SKIP_WAITING',
+  'CLAIM',
+  'get-token',
+  'set-allowlist',
+  '__proto__',
+  '',
+  'LOGIN',
+];
 const KEYS = ['type', 'username', 'password', 'remember', 'allowlist', 'token', 'constructor', '__proto__'];
 
 function value(next: () => number, depth: number): unknown {

@@ -22,6 +22,10 @@ export async function answer<User>(broker: TokenBroker<User>, data: unknown): Pr
         return { ok: true, session: await broker.session() };
       case 'diagnose':
         return { ok: true, checks: await broker.diagnose() };
+      case 'queued-writes':
+        return { ok: true, writes: await broker.queuedWrites() };
+      case 'replay-writes':
+        return { ok: true, writes: (await broker.replayWrites()).pending };
     }
   } catch (error) {
     return { ok: false, error: toBrokerError(error).toBody() };

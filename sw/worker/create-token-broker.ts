@@ -5,6 +5,7 @@ import { resolveOptions, type TokenBrokerOptions } from './options.ts';
 import { createDpop } from './dpop/dpop.ts';
 import { createIdbKeyStore } from './dpop/key-store.ts';
 import { lazyIdbStore } from './idb.ts';
+import { createIdbQueueStore } from './offline-queue/queue-store.ts';
 import { createIdbSessionStore } from './session-store.ts';
 import { TokenBroker, type BrokerDeps } from './token-broker.ts';
 
@@ -19,8 +20,8 @@ export class ServiceWorkerTokenBroker<User = UserRecord> extends TokenBroker<Use
 
 /**
  * Sets a broker up from one options object, checked at once (a TypeError names the mistake),
- * with the worker's defaults: `fetch`, `Date`, IndexedDB through idb-keyval (never a token), Web
- * Locks and `navigator.onLine`. Importing registers nothing; `install(self)` does.
+ * with the worker's defaults: `fetch`, `Date`, IndexedDB through idb-keyval for the session and
+ * the offline queue (never a token), Web Locks and `navigator.onLine`. Importing registers nothing; `install(self)` does.
  *
  * @example
  * import { createTokenBroker, cookieSession } from 'sw-token-broker/worker';
@@ -38,6 +39,7 @@ export function createTokenBroker<User = UserRecord>(
     transport: (request) => fetch(request),
     clock: Date,
     store: createIdbSessionStore(idb),
+    queueStore: createIdbQueueStore(idb),
     log: options.log === false ? silentLog : (options.log ?? consoleLog),
     lock: (task, signal) => (navigator?.locks ? navigator.locks.request('token-broker-refresh', { signal }, task) : task()),
     online: () => navigator?.onLine !== false,

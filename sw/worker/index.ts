@@ -6,8 +6,19 @@ export { createTokenBroker, type ServiceWorkerTokenBroker } from './create-token
 export type { TokenBrokerOptions, BrokerConfig } from './options.ts';
 export { resolveOptions } from './options.ts';
 export type { InstallOptions } from './install.ts';
-export { TokenBroker, type BrokerDeps, type Clock, type Lock, type RequestKind, type Transport, type WorkerHooks } from './token-broker.ts';
+export {
+  TokenBroker,
+  type BrokerDeps,
+  type Clock,
+  type Lock,
+  type ReplayResult,
+  type RequestKind,
+  type Transport,
+  type WorkerHooks,
+} from './token-broker.ts';
 export type { SessionStore, StoredSession } from './session-store.ts';
+export type { QueueStore } from './offline-queue/queue-store.ts';
+export type { StoredWrite } from './offline-queue/queued-write.ts';
 export type { Log } from './log.ts';
 export {
   precacheIntegrity,
@@ -32,4 +43,15 @@ export {
   type FailureRules,
 } from './adapters/read-response.ts';
 export { BrokerError, type BrokerErrorCode } from '../errors.ts';
-export type { Credentials, DiagnosticCheck, Session, UserParser, UserRecord } from '../protocol.ts';
+export type {
+  Credentials,
+  DiagnosticCheck,
+  DroppedWrite,
+  DropReason,
+  QueuedAnswer,
+  QueuedWrite,
+  Session,
+  UserParser,
+  UserRecord,
+  WritesChangedMessage,
+} from '../protocol.ts';

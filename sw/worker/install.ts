@@ -1,4 +1,4 @@
-import { isClaimMessage, isSkipWaitingMessage, type Session, type SessionChangedMessage } from '../protocol.ts';
+import { isClaimMessage, isSkipWaitingMessage, type Session, type SessionChangedMessage, type WritesChangedMessage } from '../protocol.ts';
 import { answer } from './answer.ts';
 import type { TokenBroker } from './token-broker.ts';
 
@@ -15,15 +15,24 @@ export interface InstallOptions {
   skipWaitingMessage?: boolean;
   /** Which caches survive a sign-out; any other could hold user data. Default: Workbox precaches (names containing "precache"). */
   keepCache?: (name: string) => boolean;
+  /** Replay queued writes (`offlineQueue`, when it lists any) on a Background Sync event, where the browser has it. */
+  backgroundSync?: boolean;
 }
 
 const isPrecache = (name: string): boolean => name.includes('precache');
 
+/** The Background Sync tag under which queued writes ask to be replayed. */
+export const SYNC_TAG = 'token-broker-offline-writes';
+
+// Background Sync is not in TypeScript's WebWorker library (it is a WICG draft, Chromium only).
+type SyncRegistration = ServiceWorkerRegistration & { sync?: { register(tag: string): Promise<void> } };
+type SyncEvent = ExtendableEvent & { tag?: string };
+
 /**
  * The one function that touches the service-worker global: the fetch listener (token for
  * allowlisted requests, 403 for pages calling the token endpoints), the message listener (the
- * page protocol, same-origin windows only), `clients.claim()`, `session-changed` broadcasts and
- * the cache purge on sign-out.
+ * page protocol, same-origin windows only), `clients.claim()`, `session-changed` and
+ * `writes-changed` broadcasts, the cache purge on sign-out and, for queued writes, Background Sync.
  *
  * @example
  * declare const self: ServiceWorkerGlobalScope;
@@ -35,13 +44,19 @@ export function installBroker<User>(
   options: InstallOptions = {},
 ): TokenBroker<User> {
   const keepCache = options.keepCache ?? isPrecache;
+  const backgroundSync = options.backgroundSync !== false && broker.config.offlineQueue.length > 0;
+  const toWindows = (message: SessionChangedMessage<User> | WritesChangedMessage): void =>
+    void scope.clients.matchAll({ type: 'window', includeUncontrolled: true }).then((clients) => {
+      for (const client of clients) client.postMessage(message);
+    });
   broker.attach({
-    broadcast: (session: Session<User>) => {
-      const message: SessionChangedMessage<User> = { type: 'session-changed', session };
-      void scope.clients.matchAll({ type: 'window', includeUncontrolled: true }).then((clients) => {
-        for (const client of clients) client.postMessage(message);
-      });
-    },
+    broadcast: (session: Session<User>) => toWindows({ type: 'session-changed', session }),
+    broadcastWrites: toWindows,
+    // Without Background Sync (or permission for it) the page's `online` event and the next
+    // successful API call replay the queue instead.
+    ...(backgroundSync
+      ? { requestSync: () => void (scope.registration as SyncRegistration).sync?.register(SYNC_TAG).catch(() => undefined) }
+      : {}),
     purge: async () => {
       const names = await scope.caches.keys();
       await Promise.all(names.filter((name) => !keepCache(name)).map((name) => scope.caches.delete(name)));
@@ -70,6 +85,20 @@ export function installBroker<User>(
     const port = event.ports[0];
     if (port) event.waitUntil(answer(broker, event.data).then((reply) => port.postMessage(reply)));
   });
+
+  if (backgroundSync) {
+    scope.addEventListener('sync', (event: Event) => {
+      const sync = event as SyncEvent;
+      if (sync.tag !== SYNC_TAG) return;
+      // A rejected sync is retried by the browser later, with backoff: reject while writes wait for
+      // the network. The rejection is for the browser alone; handled here, it is not logged as an error.
+      const replayed = broker.replayWrites().then(({ retryLater }) => {
+        if (retryLater) throw new Error('queued writes wait for the network');
+      });
+      replayed.catch(() => undefined);
+      sync.waitUntil(replayed);
+    });
+  }
 
   if (options.claim !== false) scope.addEventListener('activate', (event) => event.waitUntil(scope.clients.claim()));
   return broker;

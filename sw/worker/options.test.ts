@@ -32,7 +32,29 @@ describe('resolveOptions', () => {
     expect(denylist.map(String)).toEqual([String(/^\/auth\//), String(/^\/api\//)]);
   });
 
+  it('queues only the listed writes, on exact paths or under prefixes', () => {
+    const config = resolveOptions({ offlineQueue: ['POST /api/todos', 'PUT /api/todos/'] }, ORIGIN);
+    expect(config.isQueueable('POST', new URL(`${ORIGIN}/api/todos`))).toBe(true);
+    expect(config.isQueueable('POST', new URL(`${ORIGIN}/api/todos/1`))).toBe(false);
+    expect(config.isQueueable('PUT', new URL(`${ORIGIN}/api/todos/1`))).toBe(true);
+    expect(config.isQueueable('GET', new URL(`${ORIGIN}/api/todos`))).toBe(false);
+    expect(resolveOptions({}, ORIGIN).isQueueable('POST', new URL(`${ORIGIN}/api/todos`))).toBe(false);
+  });
+
   it.each<[string, TokenBrokerOptions, RegExp]>([
+    ['a queued read', { offlineQueue: ['GET /api/todos'] }, /^offlineQueue\[0\]: "GET" is not one of POST, PUT, PATCH, DELETE/],
+    [
+      'a queued URL without a method',
+      { offlineQueue: ['/api/todos'] },
+      /^offlineQueue\[0\]: "\/api\/todos" must be a method, one space and a URL/,
+    ],
+    [
+      'a queued URL outside the allowlist',
+      { offlineQueue: ['POST /other/todos'] },
+      /^offlineQueue\[0\]: .*\/other\/todos is not covered by the allowlist/,
+    ],
+    ['a queued URL in a wrong form', { offlineQueue: ['POST /api/todos?x=1'] }, /^offlineQueue\[0\]: /],
+    ['an offlineQueue that is not an array', { offlineQueue: 'POST /api/todos' as unknown as string[] }, /^offlineQueue must be an array/],
     ['a misspelt option', { allowList: ['/api/'] } as TokenBrokerOptions, /unknown option "allowList" \(did you mean "allowlist"\?\)/],
     ['an empty allowlist', { allowlist: [] }, /^allowlist: at least one/],
     ['an allowlist that is not an array', { allowlist: '/api/' as unknown as string[] }, /^allowlist must be an array/],

@@ -1,6 +1,7 @@
 import { anyUser, type UserParser, type UserRecord } from '../protocol.ts';
 import type { AuthAdapter, AuthEndpoints } from './adapters/auth-adapter.ts';
 import { cookieSession } from './adapters/cookie-session.ts';
+import { createQueueMatcher, parseQueueRule, type QueueRule } from './offline-queue/queue-rules.ts';
 import { createMatcher, matchesRule, navigationDenylist, parseUrlRule, ruleUrl, type UrlRule } from './url-rules.ts';
 
 /**
@@ -28,6 +29,13 @@ export interface TokenBrokerOptions<User = UserRecord> {
   dpop?: boolean;
   /** Narrows the user a token server describes; what it returns reaches pages and IndexedDB. Default: any object. */
   parseUser?: UserParser<User>;
+  /**
+   * Writes to keep for later when the network fails, as `"METHOD url"` (`"POST /api/todos"`; the
+   * URL an exact path or a prefix ending in `/`, inside the allowlist). The page gets `202` with
+   * `{ queued: true, write }`; the worker sends the write with a fresh token once the network is
+   * back, only for the user who made it. Default: none.
+   */
+  offlineQueue?: readonly string[];
   /** Upper bound of the refresh-ahead window, ms: refresh at min(this, a third of the lifetime) before expiry. Default 30000. */
   refreshSkewMs?: number;
   /** How long a token-endpoint call may take before it counts as a network failure, ms. Default 10000. */
@@ -50,6 +58,9 @@ export interface BrokerConfig<User = UserRecord> {
   readonly brokerOnly: readonly UrlRule[];
   readonly isAllowed: (url: URL) => boolean;
   readonly isBrokerOnly: (url: URL) => boolean;
+  readonly offlineQueue: readonly QueueRule[];
+  /** Whether a request that failed on the network may be queued (see `offlineQueue`). */
+  readonly isQueueable: (method: string, url: URL) => boolean;
   readonly parseUser: UserParser<User>;
   /** Whether calls carry DPoP proofs. */
   readonly dpop: boolean;
@@ -64,6 +75,7 @@ const KNOWN: readonly string[] = [
   'brokerOnly',
   'dpop',
   'parseUser',
+  'offlineQueue',
   'refreshSkewMs',
   'authTimeoutMs',
   'retryAfterSeconds',
@@ -139,6 +151,15 @@ export function resolveOptions<User = UserRecord>(options: TokenBrokerOptions<Us
       throw new TypeError(`brokerOnly must cover adapter.endpoints.${name} (${ruleUrl(rule)}): pages must not call the token endpoints`);
     }
   }
+  if (options.offlineQueue !== undefined && !Array.isArray(options.offlineQueue))
+    throw new TypeError('offlineQueue must be an array of "METHOD url" strings, e.g. ["POST /api/todos"]');
+  const offlineQueue = (options.offlineQueue ?? []).map((value: unknown, index) => {
+    const rule = parseQueueRule(value, base.origin, `offlineQueue[${index}]`);
+    // A queued write is sent with the token, so it must be somewhere the token may go.
+    if (!allowlist.some((allowed) => matchesRule(allowed, new URL(ruleUrl(rule.url)))))
+      throw new TypeError(`offlineQueue[${index}]: ${ruleUrl(rule.url)} is not covered by the allowlist`);
+    return rule;
+  });
   if (options.parseUser !== undefined && typeof options.parseUser !== 'function') throw new TypeError('parseUser must be a function');
   if (options.dpop !== undefined && typeof options.dpop !== 'boolean') throw new TypeError('dpop must be true or false');
   return Object.freeze({
@@ -149,6 +170,8 @@ export function resolveOptions<User = UserRecord>(options: TokenBrokerOptions<Us
     brokerOnly: Object.freeze(brokerOnly),
     isAllowed: createMatcher(allowlist),
     isBrokerOnly: createMatcher(brokerOnly),
+    offlineQueue: Object.freeze(offlineQueue),
+    isQueueable: createQueueMatcher(offlineQueue),
     parseUser: options.parseUser ?? (anyUser as UserParser<User>),
     dpop: options.dpop ?? adapter.dpop ?? false,
     refreshSkewMs: positive(options.refreshSkewMs, 'refreshSkewMs', 30_000),

@@ -1,3 +1,5 @@
+import type { QueuedAnswer, QueuedWrite } from '../protocol.ts';
+
 /** A JSON error response in the API's own shape: `{ error, message }`. */
 export function errorResponse(status: number, error: string, message: string, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify({ error, message }), {
@@ -15,5 +17,14 @@ export function brokerOnlyResponse(): Response {
 export function authUnavailableResponse(retryAfterSeconds: number): Response {
   return errorResponse(503, 'auth_unavailable', 'The sign-in service is unavailable; the session is kept. Try again shortly.', {
     'Retry-After': String(retryAfterSeconds),
+  });
+}
+
+/** 202 for a write that failed on the network and waits in the offline queue. */
+export function queuedResponse(write: QueuedWrite): Response {
+  const body: QueuedAnswer = { queued: true, write };
+  return new Response(JSON.stringify(body), {
+    status: 202,
+    headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' },
   });
 }

@@ -1,6 +1,8 @@
 import type { BrokerError } from '../errors.ts';
 import type { UserRecord } from '../protocol.ts';
 import { resolveOptions, type BrokerConfig, type TokenBrokerOptions } from './options.ts';
+import type { QueueStore } from './offline-queue/queue-store.ts';
+import type { StoredWrite } from './offline-queue/queued-write.ts';
 import type { SessionStore, StoredSession } from './session-store.ts';
 import type { Clock } from './token-broker.ts';
 
@@ -39,12 +41,35 @@ export class MemoryStore implements SessionStore {
   }
 }
 
+/** A QueueStore in a variable, structured-cloned as IndexedDB would (empty: undefined); `stored` may be set to anything. */
+export class MemoryQueueStore implements QueueStore {
+  stored: unknown;
+  /** Every list written, to check what was ever stored. */
+  readonly writes: StoredWrite[][] = [];
+  async load(): Promise<unknown> {
+    return structuredClone(this.stored);
+  }
+  async update(change: (stored: unknown) => StoredWrite[]): Promise<void> {
+    const next = change(structuredClone(this.stored));
+    this.writes.push(structuredClone(next));
+    this.stored = next.length > 0 ? structuredClone(next) : undefined;
+  }
+}
+
+/** The fake server's users: `test`/`test` (id 1) and `ada`/`lovelace` (id 2). */
+export const FAKE_USERS = {
+  test: { username: 'test', password: 'test', user: { id: 1, username: 'test', firstName: 'Test', lastName: 'User' } },
+  ada: { username: 'ada', password: 'lovelace', user: { id: 2, username: 'ada', firstName: 'Ada', lastName: 'Lovelace' } },
+};
+
 /** What the fake refresh endpoint does next. */
 export type RefreshMode = 'ok' | 'invalid_grant' | 'network' | 'unavailable' | 'hang';
 
 /** A scripted auth server + API behind a Transport, with counters. */
 export class FakeServer {
   tokenTtlSeconds = 300;
+  /** `DPoP` claims the tokens are bound (the fake checks no proof; token-broker.dpop.test.ts has a real one). */
+  tokenType: 'Bearer' | 'DPoP' = 'Bearer';
   /** How far the browser's clock is ahead of the server's (negative: behind). */
   clientClockAheadMs = 0;
   refreshMode: RefreshMode = 'ok';
@@ -65,6 +90,8 @@ export class FakeServer {
   }[] = [];
   readonly #valid = new Map<string, number>();
   #issued = 0;
+  /** The user the refresh cookie belongs to. */
+  #cookieUser: Record<string, unknown> = FAKE_USERS.test.user;
 
   constructor(private readonly clock: ManualClock) {}
 
@@ -91,13 +118,13 @@ export class FakeServer {
     return this.clock.now() - this.clientClockAheadMs;
   }
 
-  #grant(): Response {
+  #grant(user: Record<string, unknown> = this.#cookieUser): Response {
     this.#issued += 1;
     const token = `eyJfake.token${this.#issued}.sig`;
     this.#valid.set(token, this.#serverNow() + this.tokenTtlSeconds * 1000);
     this.cookie = true;
-    const user = { id: 1, username: 'test', firstName: 'Test', lastName: 'User' };
-    return Response.json({ access_token: token, token_type: 'Bearer', expires_in: this.tokenTtlSeconds, user });
+    this.#cookieUser = user;
+    return Response.json({ access_token: token, token_type: this.tokenType, expires_in: this.tokenTtlSeconds, user });
   }
 
   /** The body of the last login request. */
@@ -107,7 +134,8 @@ export class FakeServer {
     this.loginCalls += 1;
     const body = (await request.json()) as { username: string; password: string };
     this.lastLogin = body;
-    if (body.username === 'test' && body.password === 'test') return this.#grant();
+    const known = Object.values(FAKE_USERS).find((user) => user.username === body.username && user.password === body.password);
+    if (known) return this.#grant(known.user);
     return Response.json({ error: 'invalid_credentials', message: 'no' }, { status: 401 });
   }
 
@@ -143,7 +171,7 @@ export class FakeServer {
       mode: request.mode,
       redirect: request.redirect,
     });
-    const token = authorization?.replace(/^Bearer /, '') ?? '';
+    const token = authorization?.replace(/^(Bearer|DPoP) /, '') ?? '';
     const expiresAt = this.#valid.get(token);
     if (expiresAt === undefined || this.#serverNow() >= expiresAt) {
       return Response.json(

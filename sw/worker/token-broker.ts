@@ -1,11 +1,14 @@
 import { BrokerError, toBrokerError } from '../errors.ts';
-import type { Credentials, DiagnosticCheck, Session, UserRecord } from '../protocol.ts';
+import type { Credentials, DiagnosticCheck, DropReason, QueuedWrite, Session, UserRecord, WritesChangedMessage } from '../protocol.ts';
 import type { AuthRequest, Grant } from './adapters/auth-adapter.ts';
 import { diagnose } from './diagnose.ts';
 import type { Dpop, Proof } from './dpop/dpop.ts';
 import { bareUrl, type Log } from './log.ts';
+import { OfflineQueue, type SendOutcome } from './offline-queue/offline-queue.ts';
+import type { QueueStore } from './offline-queue/queue-store.ts';
+import { ownerOf } from './offline-queue/queued-write.ts';
 import { denylistFor, type BrokerConfig } from './options.ts';
-import { authUnavailableResponse, brokerOnlyResponse } from './responses.ts';
+import { authUnavailableResponse, brokerOnlyResponse, queuedResponse } from './responses.ts';
 import { parseStoredSession, type SessionStore } from './session-store.ts';
 import { SingleFlight } from './single-flight.ts';
 import { withTimeout } from './timeout.ts';
@@ -31,6 +34,10 @@ export interface WorkerHooks<User> {
   broadcast?: (session: Session<User>) => void;
   /** Removes anything cached that could hold user data; called when a session ends or the user changes. */
   purge?: () => Promise<void>;
+  /** Tells every window that queued writes were added, sent or dropped. */
+  broadcastWrites?: (message: WritesChangedMessage) => void;
+  /** Asks the browser to wake the worker once it is online (Background Sync), where it can. */
+  requestSync?: () => void;
 }
 
 /** Everything the broker needs from the outside world, injected so tests can fake it. */
@@ -46,6 +53,16 @@ export interface BrokerDeps<User> extends WorkerHooks<User> {
   online?: () => boolean;
   /** Proofs of possession (RFC 9449): with it every token-endpoint and API call carries a `DPoP` proof. */
   dpop?: Dpop;
+  /** Where writes that failed on the network wait (never with a token); needed for `offlineQueue`. */
+  queueStore?: QueueStore;
+}
+
+/** What a replay of the offline queue left behind. */
+export interface ReplayResult {
+  /** The signed-in user's writes still waiting, oldest first. */
+  pending: QueuedWrite[];
+  /** True when the network (or the token endpoint) failed and those writes wait for the next chance. */
+  retryLater: boolean;
 }
 
 /** What the broker does with a page's request: lend the token, refuse it, or leave it alone. */
@@ -64,6 +81,11 @@ interface HeldToken {
 type AuthStep = 'login' | 'refresh' | 'logout';
 
 const BODYLESS_METHODS = new Set(['GET', 'HEAD']);
+const bodyOf = (request: Request): Promise<ArrayBuffer | undefined> =>
+  BODYLESS_METHODS.has(request.method) ? Promise.resolve(undefined) : request.arrayBuffer();
+/** Whether nothing came back: fetch's TypeError, or a refresh that could not reach the token endpoint. */
+const isNetworkFailure = (error: unknown): boolean =>
+  error instanceof BrokerError ? error.code === 'network' || error.code === 'timeout' : error instanceof TypeError;
 const sameLock: Lock = (task) => task();
 // Failures that are the user's or the session's, not the configuration's: not worth a log line.
 const EXPECTED = new Set(['invalid_credentials', 'rate_limited']);
@@ -82,6 +104,7 @@ export class TokenBroker<User = UserRecord> {
   readonly #config: BrokerConfig<User>;
   readonly #deps: BrokerDeps<User>;
   readonly #refresh = new SingleFlight<HeldToken>();
+  readonly #queue: OfflineQueue | undefined;
   #loaded: Promise<void> | undefined;
   #user: User | undefined;
   #token: HeldToken | undefined;
@@ -94,6 +117,7 @@ export class TokenBroker<User = UserRecord> {
   constructor(config: BrokerConfig<User>, deps: BrokerDeps<User>) {
     this.#config = config;
     this.#deps = { ...deps };
+    if (deps.queueStore && config.offlineQueue.length > 0) this.#queue = new OfflineQueue(deps.queueStore, deps.log);
   }
 
   /** The resolved configuration. */
@@ -172,6 +196,8 @@ export class TokenBroker<User = UserRecord> {
     this.#epoch += 1;
     if (this.#user !== undefined && JSON.stringify(this.#user) !== JSON.stringify(checked.user)) await this.#purge();
     await this.#accept(grant, checked);
+    // Writes another user queued are never sent as this one.
+    await this.#dropWrites('other-user', ownerOf(checked.user));
     return this.#describe();
   }
 
@@ -193,36 +219,137 @@ export class TokenBroker<User = UserRecord> {
     return diagnose(this.#config, this.#deps.transport, this.#config.authTimeoutMs);
   }
 
+  /** The signed-in user's writes waiting in the offline queue, oldest first (none while signed out). */
+  async queuedWrites(): Promise<QueuedWrite[]> {
+    await this.#ready();
+    return this.#queue ? this.#queue.pending(this.#owner()) : [];
+  }
+
+  /**
+   * Sends the queued writes, one at a time and in order, each with the current token (refreshed
+   * if needed). Another user's writes, and those the server refuses (4xx/5xx), are dropped; a
+   * network failure keeps the rest. Pages hear what was sent or dropped (`writes-changed`).
+   * Never rejects; concurrent calls share one round.
+   */
+  async replayWrites(): Promise<ReplayResult> {
+    const queue = this.#queue;
+    if (!queue) return { pending: [], retryLater: false };
+    await this.#ready();
+    try {
+      const report = await queue.replay({
+        owner: () => this.#owner(),
+        isQueueable: (method, url) => this.#config.isQueueable(method, url),
+        send: (request) => this.#sendQueued(request),
+      });
+      const pending = await queue.pending(this.#owner());
+      if (report.sent.length > 0 || report.dropped.length > 0)
+        this.#deps.broadcastWrites?.({ type: 'writes-changed', pending, sent: report.sent, dropped: report.dropped });
+      return { pending, retryLater: report.retryLater };
+    } catch (error) {
+      this.#deps.log(`queued writes could not be replayed (${String(error)})`);
+      return { pending: [], retryLater: true };
+    }
+  }
+
   async #fetch(request: Request): Promise<Response> {
     // The page's explicit choice wins, and it never sees ours.
     if (request.headers.has('Authorization')) return this.#deps.transport(request);
     await this.#ready();
     if (!this.#user) return this.#deps.transport(request);
 
+    const queue = this.#queue && this.#config.isQueueable(request.method, new URL(request.url)) ? this.#queue : undefined;
     let token: HeldToken;
     try {
       token = await this.#usableToken();
     } catch (error) {
       // The session just ended: the API answers the request as it would any anonymous one.
       if (error instanceof BrokerError && error.code === 'invalid_grant') return this.#deps.transport(request);
+      if (queue && isNetworkFailure(error)) return this.#enqueue(queue, request, await bodyOf(request));
       return this.#unavailable();
     }
     // Read the body once so a retry can send it again.
-    const body = BODYLESS_METHODS.has(request.method) ? undefined : await request.arrayBuffer();
-    return this.#sendAuthorized((held) => this.#send(request, body, held), token);
+    const body = await bodyOf(request);
+    // Writes reach the server in the order they were made: the ones waiting go first, and if
+    // they cannot, this one waits behind them.
+    if (queue && (await queue.hasEntries()) && ((await this.replayWrites()).retryLater || (await queue.hasEntries())))
+      return this.#enqueue(queue, request, body);
+    let response: Response | undefined;
+    try {
+      response = await this.#sendAuthorized((held) => this.#send(request, body, held), token);
+    } catch (error) {
+      if (queue && isNetworkFailure(error)) return this.#enqueue(queue, request, body);
+      throw error;
+    }
+    // The network works again: queued writes can go now (the way they leave without Background Sync).
+    if (response && this.#queue?.maybePending) void this.replayWrites();
+    return response ?? this.#unavailable();
   }
 
-  /** Sends with `token`; when the answer refuses it, refreshes once (or takes a newer one) and sends again. */
-  async #sendAuthorized(send: (token: HeldToken) => Promise<Response>, token: HeldToken): Promise<Response> {
+  /**
+   * Sends with `token`; when the answer refuses it, refreshes once (or takes a newer one) and sends
+   * again. Undefined when the refresh could not reach the token endpoint.
+   */
+  async #sendAuthorized(send: (token: HeldToken) => Promise<Response>, token: HeldToken): Promise<Response | undefined> {
     const first = await send(token);
     if (!this.#config.adapter.tokenRejected(first)) return first;
     let next: HeldToken;
     try {
       next = this.#token && this.#token.generation > token.generation ? this.#token : await this.#refreshOnce();
     } catch (error) {
-      return error instanceof BrokerError && error.code === 'invalid_grant' ? first : this.#unavailable();
+      return error instanceof BrokerError && error.code === 'invalid_grant' ? first : undefined;
     }
     return send(next);
+  }
+
+  /** Queues a write that could not be sent, tells the pages, and answers the page 202. */
+  async #enqueue(queue: OfflineQueue, request: Request, body: ArrayBuffer | undefined): Promise<Response> {
+    const owner = this.#owner();
+    if (owner === undefined) return Response.error();
+    let added: Awaited<ReturnType<OfflineQueue['add']>>;
+    try {
+      added = await queue.add(request, body, owner, this.#deps.clock.now());
+    } catch (error) {
+      this.#deps.log(`a write could not be queued (${String(error)}); the page gets a network error`);
+      return Response.error();
+    }
+    this.#deps.requestSync?.();
+    this.#deps.broadcastWrites?.({ type: 'writes-changed', pending: added.pending, sent: [], dropped: [] });
+    return queuedResponse(added.write);
+  }
+
+  /** Sends one queued write through the same path as a page's request: current token, proof, one retry. */
+  async #sendQueued(request: Request): Promise<SendOutcome> {
+    let token: HeldToken;
+    try {
+      token = await this.#usableToken();
+    } catch (error) {
+      return error instanceof BrokerError && error.code === 'invalid_grant' ? 'ended' : 'later';
+    }
+    const body = await bodyOf(request);
+    try {
+      return (await this.#sendAuthorized((held) => this.#send(request, body, held), token)) ?? 'later';
+    } catch (error) {
+      if (!isNetworkFailure(error)) this.#report('api', toBrokerError(error));
+      return 'later';
+    }
+  }
+
+  /** Drops queued writes that are not `keepOwner`'s (all of them without one) and tells the pages. */
+  async #dropWrites(reason: DropReason, keepOwner?: string): Promise<void> {
+    if (!this.#queue) return;
+    try {
+      const dropped = await this.#queue.drop(reason, keepOwner);
+      if (dropped.length === 0) return;
+      const pending = await this.#queue.pending(keepOwner);
+      this.#deps.broadcastWrites?.({ type: 'writes-changed', pending, sent: [], dropped });
+    } catch (error) {
+      // Not fatal: a write of another session is also refused when a replay reaches it.
+      this.#deps.log(`queued writes could not be dropped (${String(error)})`);
+    }
+  }
+
+  #owner(): string | undefined {
+    return this.#user === undefined ? undefined : ownerOf(this.#user);
   }
 
   #describe(): Session<User> {
@@ -454,6 +581,8 @@ export class TokenBroker<User = UserRecord> {
       // Nothing sensitive is in the store; a stale record is refused by the next refresh.
     }
     await this.#purge();
+    // Writes queued in this session are never sent in another.
+    await this.#dropWrites('session-ended');
     this.#deps.broadcast?.({ status: 'signed-out' });
   }
 
