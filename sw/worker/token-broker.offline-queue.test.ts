@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseQueuedAnswer, type QueuedWrite, type Session, type UserRecord, type WritesChangedMessage } from '../protocol.ts';
 import { answer } from './answer.ts';
 import type { Dpop } from './dpop/dpop.ts';
+import { MAX_QUEUED_BODY_BYTES, MAX_QUEUED_WRITES } from './offline-queue/offline-queue.ts';
 import type { StoredWrite } from './offline-queue/queued-write.ts';
 import { FAKE_USERS, FakeServer, ManualClock, MemoryQueueStore, MemoryStore, ORIGIN, testConfig } from './test-fakes.ts';
 import { TokenBroker, type BrokerDeps } from './token-broker.ts';
@@ -118,6 +119,23 @@ describe('queueing a write', () => {
     expect(await broker.queuedWrites()).toEqual([body?.write]);
     expect(notices).toEqual([{ type: 'writes-changed', pending: [body?.write], sent: [], dropped: [] }]);
     expect(syncRequests).toBe(1);
+  });
+
+  it('holds at most MAX_QUEUED_WRITES writes and no body over MAX_QUEUED_BODY_BYTES: past that, a network error and a log line', async () => {
+    const broker = await signedIn();
+    for (let i = 0; i < MAX_QUEUED_WRITES; i += 1) await addOffline(broker, `todo ${i}`);
+    network = 'down';
+    const full = await broker.fetch(todo('one too many'));
+    expect(full.type).toBe('error');
+    expect(logs.at(-1)).toMatch(/could not be queued .*100 writes already wait/);
+    expect(await broker.queuedWrites()).toHaveLength(MAX_QUEUED_WRITES);
+
+    await broker.logout(); // empties the queue
+    await broker.login(FAKE_USERS.test);
+    const large = await broker.fetch(todo('x'.repeat(MAX_QUEUED_BODY_BYTES)));
+    expect(large.type).toBe('error');
+    expect(logs.at(-1)).toMatch(/could not be queued .*larger than 65536 bytes/);
+    expect(await broker.queuedWrites()).toEqual([]);
   });
 
   it('queues a write whose token needs a refresh while the browser is offline, without trying the token endpoint', async () => {

@@ -30,6 +30,11 @@ export interface ReplayReport {
   retryLater: boolean;
 }
 
+/** The most writes that may wait at once: a page cannot fill the origin's storage through the queue. */
+export const MAX_QUEUED_WRITES = 100;
+/** The largest body a queued write may have, bytes; a bigger write fails as it would without the queue. */
+export const MAX_QUEUED_BODY_BYTES = 64 * 1024;
+
 /**
  * Writes that failed on the network, kept in order until they can be sent: each as the page made
  * it (never a token), with the user it belongs to. A replay sends them one at a time, oldest
@@ -66,8 +71,13 @@ export class OfflineQueue {
     owner: string,
     now: number,
   ): Promise<{ write: QueuedWrite; pending: QueuedWrite[] }> {
+    if ((body?.byteLength ?? 0) > MAX_QUEUED_BODY_BYTES)
+      throw new RangeError(`its body is larger than ${MAX_QUEUED_BODY_BYTES} bytes, the most a queued write may carry`);
     const write = captureWrite(request, body, owner, crypto.randomUUID(), now);
-    const all = await this.#change((entries) => [...entries, write]);
+    const all = await this.#change((entries) => {
+      if (entries.length >= MAX_QUEUED_WRITES) throw new RangeError(`${MAX_QUEUED_WRITES} writes already wait, the most the queue holds`);
+      return [...entries, write];
+    });
     return { write: describeWrite(write), pending: mine(all, owner) };
   }
 
