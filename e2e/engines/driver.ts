@@ -71,7 +71,7 @@ export function buttonByName(name: string): HTMLElement | null {
  * Polls `check` every 100 ms until it returns something other than false, null or undefined,
  * and resolves with that; throws naming `what` after `timeoutMs`.
  */
-export async function until<T>(what: string, check: () => Promise<T | false | null | undefined>, timeoutMs = 15_000): Promise<T> {
+export async function until<T>(what: string, check: () => Promise<T | false | null | undefined>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -60,6 +60,8 @@ export async function launchFirefox(): Promise<EngineBrowser> {
     protocol: 'webDriverBiDi',
     executablePath: FIREFOX_BINARIES[0]?.path,
     headless: true,
+    // A cold start on a busy machine can pass puppeteer's default of 30 s.
+    timeout: 120_000,
     extraPrefsFirefox: { 'dom.serviceWorkers.idle_timeout': WORKER_IDLE_TIMEOUT_MS },
   });
   try {

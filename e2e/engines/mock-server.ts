@@ -20,6 +20,9 @@ export interface MockServer {
 export async function startMockServer(accessTtlSeconds: number): Promise<MockServer> {
   if (!existsSync('dist/index.html')) throw new Error('dist/ has no build: run `npm run build` first.');
   const server = await startServer({ ACCESS_TTL: String(accessTtlSeconds) });
+  // stop() signals the process before it awaits anything, so it works from an 'exit' listener.
+  const onExit = (): void => void server.stop();
+  process.once('exit', onExit);
   const control = async (method: 'GET' | 'POST', path: string): Promise<Response> => {
     const response = await fetch(`${server.url}${path}`, { method });
     if (!response.ok) throw new Error(`${method} ${path}: ${response.status}`);
@@ -30,6 +33,9 @@ export async function startMockServer(accessTtlSeconds: number): Promise<MockSer
     accessTtlSeconds,
     stats: async () => (await (await control('GET', '/__mock/stats')).json()) as Stats,
     reset: async () => void (await control('POST', '/__mock/reset')),
-    stop: () => server.stop(),
+    stop: () => {
+      process.off('exit', onExit);
+      return server.stop();
+    },
   };
 }

@@ -31,6 +31,14 @@ const LASTING_TTL_SECONDS = 3_600;
 
 let servers: { expiring: MockServer; lasting: MockServer } | undefined;
 
+// Interrupted: exit through process.exit, so that 'exit' listeners stop what the suite started.
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
+  process.once(signal, () => process.exit(code));
+}
+
 before(
   async () => {
     const [expiring, lasting] = await Promise.all([startMockServer(ACCESS_TTL_SECONDS), startMockServer(LASTING_TTL_SECONDS)]);
@@ -69,9 +77,12 @@ for (const engine of ENGINES) {
       { timeout: 120_000 },
     );
 
-    after(async () => {
-      await context?.browser.close();
-    });
+    after(
+      async () => {
+        await context?.browser.close();
+      },
+      { timeout: 60_000 },
+    );
 
     for (const [index, step] of engine.flow.entries()) {
       void it(step.name, { timeout: 120_000 }, async (t) => {

@@ -48,11 +48,22 @@ async function startDriver(command: string, args: (port: number) => string[]): P
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // The whole group: xvfb-run leaves Xvfb and the driver (and its browser) running otherwise.
+  const signalGroup = (signal: NodeJS.Signals): void => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, signal);
+    } catch {
+      // The group has already gone.
+    }
+  };
+  // Not in the runner's process group, so not stopped with it: stop it when the runner exits.
+  const onExit = (): void => signalGroup('SIGKILL');
+  process.once('exit', onExit);
   const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-    // The whole group: xvfb-run leaves Xvfb and the driver (and its browser) running otherwise.
-    process.kill(-child.pid, 'SIGTERM');
-    const killed = setTimeout(() => child.pid !== undefined && process.kill(-child.pid, 'SIGKILL'), 5_000);
+    process.off('exit', onExit);
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    signalGroup('SIGTERM');
+    const killed = setTimeout(() => signalGroup('SIGKILL'), 5_000);
     await exited;
     clearTimeout(killed);
   };
