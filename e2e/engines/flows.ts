@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict';
+import { type EngineBrowser, type EngineTab, until } from './driver';
+import type { MockServer } from './mock-server';
+
+/** What a step works with: one browser, and the servers the runner started. */
+export interface FlowContext {
+  readonly browser: EngineBrowser;
+  /** Short access-token lifetime, so expiry is testable. */
+  readonly expiring: MockServer;
+  /** Tokens that outlive the run, so any refresh there means the worker lost its memory. */
+  readonly lasting: MockServer;
+}
+
+/** One step of a flow. Steps run in order and build on each other (signed in, then ...). */
+export interface Step {
+  readonly name: string;
+  /** Resolves when the step passed, or with the reason it was skipped on this engine. */
+  run(context: FlowContext): Promise<void | { skipped: string }>;
+}
+
+interface PageAnswer {
+  status: number;
+  body: unknown;
+}
+
+/** A plain `fetch` made by the page itself: no token, no header of ours. */
+function pageFetch(tab: EngineTab, path: string, method = 'GET'): Promise<PageAnswer> {
+  return tab.evaluate(
+    async ({ path, method }) => {
+      const response = await fetch(path, { method });
+      const text = await response.text();
+      return { status: response.status, body: text === '' ? null : (JSON.parse(text) as unknown) };
+    },
+    { path, method },
+  );
+}
+
+async function waitForController(tab: EngineTab): Promise<void> {
+  await until('a service worker to control the page', () => tab.evaluate(() => navigator.serviceWorker.controller !== null, null));
+}
+
+async function waitForHeading(tab: EngineTab, text: string): Promise<void> {
+  await until(`a heading "${text}"`, () =>
+    tab.evaluate((text) => Array.from(document.querySelectorAll('h1')).some((heading) => heading.textContent?.trim() === text), text),
+  );
+}
+
+async function signIn(tab: EngineTab, origin: string): Promise<void> {
+  await tab.goto(`${origin}/login`);
+  await waitForController(tab);
+  await tab.fill('Username', 'test');
+  await tab.fill('Password', 'test');
+  await tab.clickButton('Sign in');
+  await waitForHeading(tab, 'Welcome, Test');
+}
+
+/** The page's own fetch of /api/me, which only the worker's token can make succeed. */
+async function expectMe(tab: EngineTab): Promise<void> {
+  const me = await pageFetch(tab, '/api/me');
+  assert.equal(me.status, 200, `GET /api/me from the page: ${JSON.stringify(me)}`);
+  assert.equal((me.body as { username?: unknown }).username, 'test');
+}
+
+const controlled: Step = {
+  name: 'the first visit is controlled by the worker, without a reload',
+  async run({ browser, expiring }) {
+    await browser.tab.goto(`${expiring.url}/login`);
+    await waitForController(browser.tab);
+    await waitForHeading(browser.tab, 'Sign in');
+  },
+};
+
+const signsIn: Step = {
+  name: 'signs in through the form',
+  async run({ browser, expiring }) {
+    await signIn(browser.tab, expiring.url);
+    assert.equal((await expiring.stats()).logins, 1);
+  },
+};
+
+const attachesToken: Step = {
+  name: "the worker attaches the token: the page's plain fetch of /api/me gets 200",
+  async run({ browser, expiring }) {
+    const before = await expiring.stats();
+    await expectMe(browser.tab);
+    // The home page loads its lists meanwhile: count that the API was reached, and never refused.
+    const after = await expiring.stats();
+    assert.ok(after.apiRequests > before.apiRequests);
+    assert.equal(after.apiUnauthorized, before.apiUnauthorized);
+  },
+};
+
+const reloadKeepsSession: Step = {
+  name: 'a reload keeps the session',
+  async run({ browser, expiring }) {
+    await browser.tab.reload();
+    await waitForHeading(browser.tab, 'Welcome, Test');
+    await expectMe(browser.tab);
+    assert.equal((await expiring.stats()).logins, 1);
+  },
+};
+
+const refusedAtTokenEndpoints: Step = {
+  name: 'the page is refused at the token endpoints (403 broker_only)',
+  async run({ browser, expiring }) {
+    const before = await expiring.stats();
+    const refresh = await pageFetch(browser.tab, '/auth/refresh', 'POST');
+    assert.equal(refresh.status, 403);
+    assert.deepEqual((refresh.body as { error?: unknown }).error, 'broker_only');
+    assert.equal((await expiring.stats()).refreshes, before.refreshes);
+  },
+};
+
+const oneRefreshAfterExpiry: Step = {
+  name: 'after the token expired, concurrent requests share exactly one refresh',
+  async run({ browser, expiring }) {
+    const before = await expiring.stats();
+    // Time is the subject here: wait out the server's configured lifetime.
+    await new Promise((resolve) => setTimeout(resolve, expiring.accessTtlSeconds * 1000 + 500));
+    const statuses = await browser.tab.evaluate(
+      async (count) => Promise.all(Array.from({ length: count }, async () => (await fetch('/api/me')).status)),
+      5,
+    );
+    assert.deepEqual(statuses, [200, 200, 200, 200, 200]);
+    const after = await expiring.stats();
+    assert.equal(after.refreshes - before.refreshes, 1);
+    assert.equal(after.logins, before.logins);
+  },
+};
+
+const signOutReachesOtherTabs: Step = {
+  name: 'signing out in one tab signs out the other',
+  async run({ browser, expiring }) {
+    if ('skip' in browser.newTab) return { skipped: browser.newTab.skip };
+    const other = await browser.newTab.how();
+    await other.goto(`${expiring.url}/`);
+    await waitForHeading(other, 'Welcome, Test');
+    await other.clickButton('Sign out');
+    await waitForHeading(other, 'Sign in');
+    await waitForHeading(browser.tab, 'Sign in');
+    assert.equal((await pageFetch(browser.tab, '/api/me')).status, 401);
+    await other.close();
+  },
+};
+
+const restartHeals: Step = {
+  name: 'a restarted worker heals through one refresh, with no new sign-in',
+  async run({ browser, lasting }) {
+    if ('skip' in browser.stopWorker) return { skipped: browser.stopWorker.skip };
+    const stopWorker = browser.stopWorker.how;
+    const { tab } = browser;
+    await signIn(tab, lasting.url);
+    await expectMe(tab);
+    const before = await lasting.stats();
+    // The engine decides when the worker is really gone; its tokens outlive the run on this
+    // server, so the first refresh seen is the proof. Each round must work either way.
+    await until(
+      'the engine to stop the worker (a refresh at the server)',
+      async () => {
+        await stopWorker(tab);
+        await tab.goto(`${lasting.url}/`);
+        await waitForHeading(tab, 'Welcome, Test');
+        await expectMe(tab);
+        const now = await lasting.stats();
+        assert.equal(now.logins, before.logins, 'a restarted worker must not need a new sign-in');
+        assert.ok(now.refreshes - before.refreshes <= 1, `one refresh per restart, saw ${now.refreshes - before.refreshes}`);
+        return now.refreshes > before.refreshes;
+      },
+      75_000,
+    );
+    assert.equal((await lasting.stats()).apiUnauthorized, before.apiUnauthorized);
+  },
+};
+
+const signsOut: Step = {
+  name: 'signs out: the login form is back and the API answers 401',
+  async run({ browser }) {
+    await browser.tab.clickButton('Sign out');
+    await waitForHeading(browser.tab, 'Sign in');
+    assert.equal((await pageFetch(browser.tab, '/api/me')).status, 401);
+  },
+};
+
+/** The core flows, for engines the project supports in full. */
+export const coreFlow: readonly Step[] = [
+  controlled,
+  signsIn,
+  attachesToken,
+  reloadKeepsSession,
+  refusedAtTokenEndpoints,
+  oneRefreshAfterExpiry,
+  signOutReachesOtherTabs,
+  restartHeals,
+];
+
+/** The smoke test for the oldest engine: controlled, signed in, a token attached, signed out. */
+export const smokeFlow: readonly Step[] = [controlled, signsIn, attachesToken, signsOut];
