@@ -64,7 +64,8 @@ const MAX_COOKIE_AGE = 400 * 24 * 60 * 60;
 
 const MAX_USERNAME = 256;
 const MAX_PASSWORD = 1024;
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Methods that change nothing (RFC 9110 9.2.1): no CSRF check, and nothing to persist after them. */
+export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 const JSON_TYPE = /^application\/json\s*(;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
 
 // What is left of a body after an early answer (413, 403, ...) is read and dropped, so that a

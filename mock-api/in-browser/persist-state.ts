@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import type { Services } from '../app.ts';
+import { SAFE_METHODS, type Services } from '../app.ts';
 import { snapshotOf, type ServicesSnapshot } from '../snapshot.ts';
 
 /** Where the in-browser API keeps its state between worker starts: IndexedDB in the worker, a variable in tests. */
@@ -8,9 +8,6 @@ export interface StateStore {
   load(): Promise<unknown>;
   save(snapshot: ServicesSnapshot): Promise<void>;
 }
-
-// Methods that change nothing a snapshot holds.
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Stores a snapshot of `services` after every request that may have changed them (every method

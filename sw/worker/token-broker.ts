@@ -421,22 +421,17 @@ export class TokenBroker<User = UserRecord> {
   #locked<T>(task: () => Promise<T>): Promise<T> {
     const lock = this.#deps.lock ?? sameLock;
     const ms = this.#config.authTimeoutMs;
-    const controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const error = new BrokerError('timeout', `The refresh lock was not free within ${ms} ms (another tab or worker holds it).`);
-        controller.abort(error);
-        reject(error);
-      }, ms);
-    });
-    const granted = lock(() => {
-      // A lock that ignored the signal and came late: the caller has given up on this refresh.
-      if (controller.signal.aborted) return Promise.reject(controller.signal.reason as Error);
-      clearTimeout(timer);
-      return task();
-    }, controller.signal);
-    return Promise.race([granted, expired]).finally(() => clearTimeout(timer));
+    return withTimeout(
+      ms,
+      (signal, disarm) =>
+        lock(() => {
+          // A lock that ignored the signal and came late: the caller has given up on this refresh.
+          if (signal.aborted) return Promise.reject(signal.reason as Error);
+          disarm(); // granted: the token call that follows has a timeout of its own
+          return task();
+        }, signal),
+      `The refresh lock was not free within ${ms} ms (another tab or worker holds it).`,
+    );
   }
 
   async #revoke(): Promise<void> {
