@@ -1,5 +1,6 @@
 import { computed, readonly, ref } from 'vue';
 import type { DroppedWrite, QueuedWrite, WritesChangedMessage } from 'sw-token-broker/client';
+import { retryDelaySeconds } from './backoff';
 import { client, sessionReady, useSession } from './useSession';
 
 const pending = ref<QueuedWrite[]>([]);
@@ -17,7 +18,7 @@ function apply(change: WritesChangedMessage): void {
   if (change.sent.length > 0) sentRounds.value += 1;
 }
 
-async function replay(retries = 0, delayMs = 1000): Promise<void> {
+async function replay(retries = 0, attempt = 1): Promise<void> {
   clearTimeout(retryTimer);
   try {
     pending.value = await client.replayWrites();
@@ -28,7 +29,7 @@ async function replay(retries = 0, delayMs = 1000): Promise<void> {
   // The worker's network can come back a moment after the page's `online` event (and the token
   // endpoint after that): while writes wait and the browser says it is online, try again.
   if (pending.value.length > 0 && navigator.onLine && retries > 0)
-    retryTimer = setTimeout(() => void replay(retries - 1, delayMs * 2), delayMs);
+    retryTimer = setTimeout(() => void replay(retries - 1, attempt + 1), retryDelaySeconds(attempt) * 1000);
 }
 
 async function start(): Promise<void> {
