@@ -59,6 +59,24 @@ function addIntegrity({ injectManifest }: ResolvedVitePWAOptions): void {
   );
 }
 
+/**
+ * For `npm run bench` only (VITE_SW_PROFILE=on): evaluates the worker profiler before app/sw.ts, so
+ * the worker records timestamps along its request path (e2e/bench/worker-profile/).
+ */
+function workerProfiler(): Plugin {
+  const entry = fromRoot('./app/sw.ts');
+  const profiler = fromRoot('./e2e/bench/worker-profile/profile.ts');
+  return {
+    name: 'worker-profiler',
+    enforce: 'pre',
+    transform(code, id) {
+      if (id === entry) return `import ${JSON.stringify(profiler)};\n${code}`;
+      // The package says it has no side effects; this module is nothing but side effects.
+      return id === profiler ? { code, moduleSideEffects: true } : undefined;
+    },
+  };
+}
+
 /** Mounts the mock API on Vite's dev server, so `npm run dev` is one origin like `npm start`. */
 function mockApi(): Plugin {
   return {
@@ -107,6 +125,7 @@ export default defineConfig(async ({ mode }) => ({
         // The worker is a build of its own; it would inherit build.target, but says so to be sure.
         target: BROWSER_TARGETS,
         globPatterns: ['**/*.{js,css,html,svg,png,ico}'],
+        buildPlugins: { vite: process.env.VITE_SW_PROFILE === 'on' ? [workerProfiler()] : [] },
       },
       integration: { beforeBuildServiceWorker: addIntegrity },
       pwaAssets: {

@@ -2,9 +2,7 @@
  * `npm run bench`: what the broker costs, measured side by side in one run on the production
  * build in Chromium. Prints a table and writes bench-results.json. Not part of `npm test`.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium, type BrowserContext, type Page } from '@playwright/test';
@@ -12,6 +10,7 @@ import { DIST } from '../../mock-api/node-config.ts';
 import type { Stats } from '../../mock-api/stats.ts';
 import { chromiumLaunchOptions } from '../browser.ts';
 import { stopAllWorkers } from '../workers.ts';
+import { buildVariant } from './build-variant.ts';
 import { startBenchServers, type Origin } from './servers.ts';
 import { fixed, quantile, summary } from './statistics.ts';
 
@@ -104,23 +103,8 @@ function sizes(dist: string): { file: string; raw: number; gzip: number }[] {
   });
 }
 
-/** Builds the app with the worker's DPoP off into a temporary folder (the Bearer broker, variant d). */
-function buildBearerApp(): string {
-  const outDir = mkdtempSync(join(tmpdir(), 'bench-bearer-'));
-  const built = spawnSync(
-    process.execPath,
-    ['node_modules/vite/bin/vite.js', 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error'],
-    {
-      env: { ...process.env, VITE_DPOP: 'off' },
-      encoding: 'utf8',
-    },
-  );
-  if (built.status !== 0) throw new Error(`the Bearer build failed:\n${built.stdout}\n${built.stderr}`);
-  return outDir;
-}
-
 async function main(): Promise<void> {
-  const bearerDist = buildBearerApp();
+  const bearerDist = buildVariant('bearer', { VITE_DPOP: 'off' }); // the Bearer broker, variant d
   const servers = await startBenchServers(bearerDist);
   const browser = await chromium.launch({ ...chromiumLaunchOptions(), headless: true });
   const results: Record<string, unknown> = {

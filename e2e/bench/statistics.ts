@@ -5,8 +5,15 @@ export function quantile(samples: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
 }
 
+/** The median and the 95th percentile of some samples, and how many there were. */
+export interface Summary {
+  p50: number;
+  p95: number;
+  n: number;
+}
+
 /** p50 and p95 of the samples. */
-export function summary(samples: readonly number[]): { p50: number; p95: number; n: number } {
+export function summary(samples: readonly number[]): Summary {
   return { p50: quantile(samples, 0.5), p95: quantile(samples, 0.95), n: samples.length };
 }
 
