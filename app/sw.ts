@@ -22,7 +22,7 @@ const broker = createTokenBroker(
     dpop: import.meta.env.VITE_DPOP !== 'off', // VITE_DPOP=off builds a Bearer-only worker (the benchmark compares both)
   },
   inBrowserApi,
-);
+).install(self); // before the routes below: the broker's requests never go through them
 
 precacheAndRoute(verifiedPrecache(self.__WB_MANIFEST)); // the build's bytes only, and the server's headers on navigations
 cleanupOutdatedCaches();
@@ -30,4 +30,3 @@ if (import.meta.env.PROD) {
   const denylist = [...broker.navigationDenylist, /^\/__mock\//, /^\/\.well-known\//];
   registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html'), { denylist }));
 }
-broker.install(self);

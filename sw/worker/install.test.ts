@@ -22,8 +22,13 @@ class FakeScope {
   /** Dispatches an extendable event and resolves with what its waitUntil was given. */
   dispatch(type: string, fields: Record<string, unknown>): Promise<unknown> {
     let extended: Promise<unknown> = Promise.resolve();
-    const event = { ...fields, waitUntil: (promise: Promise<unknown>) => (extended = promise) };
-    for (const listener of this.listeners.get(type) ?? []) listener(event);
+    let stopped = false;
+    const event = {
+      ...fields,
+      waitUntil: (promise: Promise<unknown>) => (extended = promise),
+      stopImmediatePropagation: () => (stopped = true),
+    };
+    for (const listener of this.listeners.get(type) ?? []) if (!stopped) listener(event);
     return extended;
   }
 }
@@ -82,5 +87,23 @@ describe('install with an offline queue', () => {
   it('listens for no sync event when nothing is queued, or when told not to', () => {
     expect(installed({ offlineQueue: [] }).scope.listeners.has('sync')).toBe(false);
     expect(installed({ backgroundSync: false }).scope.listeners.has('sync')).toBe(false);
+  });
+});
+
+describe('install', () => {
+  it("answers the broker's requests first: fetch listeners added after it never see them", () => {
+    const { scope } = installed();
+    const later: string[] = [];
+    scope.addEventListener('fetch', (event) => later.push((event as FetchEvent).request.url));
+    const answered: string[] = [];
+    const fetchEvent = (url: string): Record<string, unknown> => ({
+      request: new Request(url),
+      respondWith: () => answered.push(url),
+    });
+    void scope.dispatch('fetch', fetchEvent(`${ORIGIN}/api/users`));
+    void scope.dispatch('fetch', fetchEvent(`${ORIGIN}/auth/refresh`));
+    void scope.dispatch('fetch', fetchEvent(`${ORIGIN}/assets/app.js`));
+    expect(answered).toEqual([`${ORIGIN}/api/users`, `${ORIGIN}/auth/refresh`]);
+    expect(later).toEqual([`${ORIGIN}/assets/app.js`]);
   });
 });

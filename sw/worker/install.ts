@@ -4,7 +4,11 @@ import type { TokenBroker } from './token-broker.ts';
 
 /** What `install` wires; everything is on unless turned off. */
 export interface InstallOptions {
-  /** Answer the broker's requests from a `fetch` listener. `false` when you route with Workbox (`broker.match`, `broker.handle`). */
+  /**
+   * Answer the broker's requests from a `fetch` listener, ahead of the fetch listeners added after
+   * it (install before a router's routes and they never see the broker's requests). `false` when
+   * you route with Workbox (`broker.match`, `broker.handle`).
+   */
   fetch?: boolean;
   /**
    * Take control of open pages on activation (`clients.claim()`), so a first visit is protected
@@ -66,7 +70,10 @@ export function installBroker<User>(
   if (options.fetch !== false) {
     scope.addEventListener('fetch', (event) => {
       const response = broker.route(event.request);
-      if (response) event.respondWith(response);
+      if (!response) return;
+      event.respondWith(response);
+      // Answered: fetch listeners registered after this one (a router's) need not look at it.
+      event.stopImmediatePropagation();
     });
   }
 
@@ -101,5 +108,7 @@ export function installBroker<User>(
   }
 
   if (options.claim !== false) scope.addEventListener('activate', (event) => event.waitUntil(scope.clients.claim()));
+  // While the worker script still runs: a worker woken by a request reads its session meanwhile.
+  broker.warm();
   return broker;
 }

@@ -357,6 +357,20 @@ describe('the refresh lock', () => {
     expect(server.refreshCalls).toBe(1);
   });
 
+  it('uses the new token as soon as the refresh is done, while the lock is still being released', async () => {
+    let released = false;
+    const slowRelease: Lock = (task) =>
+      task().then((result) => new Promise((resolve) => setTimeout(() => ((released = true), resolve(result)), 60_000)));
+    vi.useFakeTimers();
+    const broker = await signedIn({ lock: slowRelease });
+    clock.advance(301_000);
+    const pending = broker.fetch(api());
+    await vi.advanceTimersByTimeAsync(0);
+    expect((await pending).status).toBe(200);
+    expect(released).toBe(false);
+    expect(server.refreshCalls).toBe(1);
+  });
+
   it('refreshes once the lock is granted within the timeout', async () => {
     vi.useFakeTimers();
     const held = heldLock();
@@ -430,6 +444,42 @@ describe('restart and storage', () => {
     expect(everything).not.toContain('eyJ');
     expect(store.writes.length).toBeGreaterThan(0);
     expect(broadcasts.length).toBeGreaterThan(0);
+  });
+
+  it('reads the stored session as soon as it is warmed, before any request', async () => {
+    await signedIn();
+    const load = vi.spyOn(store, 'load');
+    const restarted = makeBroker();
+    restarted.warm();
+    expect(load).toHaveBeenCalledTimes(1);
+    await restarted.fetch(api());
+    expect(load).toHaveBeenCalledTimes(1); // the request used what warm() read
+  });
+
+  it('answers with a refreshed token without waiting for the store to save it', async () => {
+    await signedIn();
+    const restarted = makeBroker();
+    let finishSave = (): void => undefined;
+    vi.spyOn(store, 'save').mockImplementation(() => new Promise<void>((resolve) => (finishSave = resolve)));
+    const response = await restarted.fetch(api()); // would hang if the refresh awaited the save
+    expect(response.status).toBe(200);
+    finishSave();
+  });
+
+  it('keeps the store in order: a sign-out right after a refresh leaves no session behind', async () => {
+    const broker = await signedIn();
+    const saves: (() => void)[] = [];
+    const save = store.save.bind(store);
+    vi.spyOn(store, 'save').mockImplementation(
+      (session) => new Promise<void>((resolve) => saves.push(() => void save(session).then(resolve))),
+    );
+    clock.advance(301_000);
+    expect((await broker.fetch(api())).status).toBe(200); // refreshed; its save is still pending
+    const loggedOut = broker.logout();
+    for (let i = 0; i < 10 && saves.length === 0; i += 1) await Promise.resolve();
+    saves.shift()?.();
+    await loggedOut;
+    expect(store.map.has('session')).toBe(false);
   });
 
   it('tells every window about a refresh so countdowns follow', async () => {

@@ -113,6 +113,8 @@ export class TokenBroker<User = UserRecord> {
   #epoch = 0;
   /** After a failed refresh-ahead, a still-valid token is used without retrying until then. */
   #refreshAheadPausedUntil = 0;
+  /** The store's writes, one after another: a sign-out's clear never lands before an earlier save. */
+  #stored: Promise<void> = Promise.resolve();
 
   constructor(config: BrokerConfig<User>, deps: BrokerDeps<User>) {
     this.#config = config;
@@ -145,11 +147,12 @@ export class TokenBroker<User = UserRecord> {
 
   /** The answer to a page's request, or undefined when the broker leaves it alone. */
   route(request: Request): Promise<Response> | undefined {
-    switch (this.classify(request)) {
+    const url = new URL(request.url);
+    switch (this.classify(request, url)) {
       case 'broker-only':
         return Promise.resolve(brokerOnlyResponse());
       case 'api':
-        return this.fetch(request);
+        return this.fetch(request, url);
       case 'other':
         return undefined;
     }
@@ -165,10 +168,21 @@ export class TokenBroker<User = UserRecord> {
    * Sends an allowlisted request with the token, refreshing and retrying as needed. When the
    * network fails, the page gets a network error (Response.error()), as it would without a worker.
    */
-  fetch(request: Request): Promise<Response> {
-    return this.#fetch(request).catch((error: unknown) => {
+  fetch(request: Request, url: URL = new URL(request.url)): Promise<Response> {
+    return this.#fetch(request, url).catch((error: unknown) => {
       if (!(error instanceof TypeError) && !(error instanceof DOMException)) this.#report('api', toBrokerError(error));
       return Response.error();
+    });
+  }
+
+  /**
+   * Starts reading what a request will need (the stored session and, when one exists, the DPoP
+   * key) without waiting for one: install calls it while the worker script runs, so a worker
+   * started by a request has them by the time its fetch event arrives.
+   */
+  warm(): void {
+    void this.#ready().then(() => {
+      if (this.#user !== undefined) this.#deps.dpop?.publicJwk().catch(() => undefined);
     });
   }
 
@@ -195,7 +209,7 @@ export class TokenBroker<User = UserRecord> {
     const checked = this.#check(grant, 'login');
     this.#epoch += 1;
     if (this.#user !== undefined && JSON.stringify(this.#user) !== JSON.stringify(checked.user)) await this.#purge();
-    await this.#accept(grant, checked);
+    await this.#accept(grant, checked, 'login');
     // Writes another user queued are never sent as this one.
     await this.#dropWrites('other-user', ownerOf(checked.user));
     return this.#describe();
@@ -251,13 +265,13 @@ export class TokenBroker<User = UserRecord> {
     }
   }
 
-  async #fetch(request: Request): Promise<Response> {
+  async #fetch(request: Request, url: URL): Promise<Response> {
     // The page's explicit choice wins, and it never sees ours.
     if (request.headers.has('Authorization')) return this.#deps.transport(request);
     await this.#ready();
     if (!this.#user) return this.#deps.transport(request);
 
-    const queue = this.#queue && this.#config.isQueueable(request.method, new URL(request.url)) ? this.#queue : undefined;
+    const queue = this.#queue && this.#config.isQueueable(request.method, url) ? this.#queue : undefined;
     let token: HeldToken;
     try {
       token = await this.#usableToken();
@@ -408,7 +422,7 @@ export class TokenBroker<User = UserRecord> {
         if (this.#token) return this.#token;
         throw new BrokerError('invalid_grant', 'The session has ended; sign in again.');
       }
-      return this.#accept(grant, checked);
+      return this.#accept(grant, checked, 'refresh');
     });
   }
 
@@ -424,12 +438,17 @@ export class TokenBroker<User = UserRecord> {
     return withTimeout(
       ms,
       (signal, disarm) =>
-        lock(() => {
-          // A lock that ignored the signal and came late: the caller has given up on this refresh.
-          if (signal.aborted) return Promise.reject(signal.reason as Error);
-          disarm(); // granted: the token call that follows has a timeout of its own
-          return task();
-        }, signal),
+        new Promise<T>((resolve, reject) => {
+          lock(() => {
+            // A lock that ignored the signal and came late: the caller has given up on this refresh.
+            if (signal.aborted) return Promise.reject(signal.reason as Error);
+            disarm(); // granted: the token call that follows has a timeout of its own
+            const done = task();
+            // The result goes out at once; releasing the lock (a round trip to the browser) follows on its own.
+            done.then(resolve, reject);
+            return done;
+          }, signal).catch(reject);
+        }),
       `The refresh lock was not free within ${ms} ms (another tab or worker holds it).`,
     );
   }
@@ -540,7 +559,11 @@ export class TokenBroker<User = UserRecord> {
     return { user, scheme };
   }
 
-  async #accept(grant: Grant, { user, scheme }: { user: User; scheme: HeldToken['scheme'] }): Promise<HeldToken> {
+  async #accept(
+    grant: Grant,
+    { user, scheme }: { user: User; scheme: HeldToken['scheme'] },
+    step: 'login' | 'refresh',
+  ): Promise<HeldToken> {
     const receivedAt = this.#deps.clock.now();
     // RFC 6749 5.1: schedule from expires_in as received, not from `exp` against a local clock that may be off.
     const lifetime = grant.expiresIn * 1000;
@@ -556,11 +579,12 @@ export class TokenBroker<User = UserRecord> {
     this.#token = token;
     this.#user = user;
     this.#refreshAheadPausedUntil = 0;
-    try {
-      await this.#deps.store.save({ user, accessExpiresAt: token.expiresAt });
-    } catch (error) {
-      this.#deps.log(`the session could not be stored (${String(error)}); it lasts as long as this worker`);
-    }
+    const saved = this.#persist(
+      () => this.#deps.store.save({ user, accessExpiresAt: token.expiresAt }),
+      (error) => `the session could not be stored (${String(error)}); it lasts as long as this worker`,
+    );
+    // A sign-in is kept before it is reported; a refresh's token is used at once, stored behind it.
+    if (step === 'login') await saved;
     this.#deps.broadcast?.(this.#describe());
     return token;
   }
@@ -570,15 +594,20 @@ export class TokenBroker<User = UserRecord> {
     this.#token = undefined;
     // A new session gets a new key: nothing bound to this one is worth anything any more.
     await this.#deps.dpop?.reset();
-    try {
-      await this.#deps.store.clear();
-    } catch {
-      // Nothing sensitive is in the store; a stale record is refused by the next refresh.
-    }
+    // Nothing sensitive is in the store; a stale record left by a failed clear is refused by the next refresh.
+    await this.#persist(() => this.#deps.store.clear());
     await this.#purge();
     // Writes queued in this session are never sent in another.
     await this.#dropWrites('session-ended');
     this.#deps.broadcast?.({ status: 'signed-out' });
+  }
+
+  /** Queues a store write behind the earlier ones; resolves when it is done (a failure is logged, never thrown). */
+  #persist(write: () => Promise<void>, failure?: (error: unknown) => string): Promise<void> {
+    this.#stored = this.#stored.then(write).catch((error: unknown) => {
+      if (failure) this.#deps.log(failure(error));
+    });
+    return this.#stored;
   }
 
   async #purge(): Promise<void> {

@@ -42,12 +42,6 @@ const DPOP_CHALLENGE = /^\s*dpop\b/i;
 /** How far the assumed server clock may be off before a refused proof is worth sending again, ms. */
 const CLOCK_SLACK_MS = 30_000;
 
-/** `htu` (RFC 9449 4.2): the URL without query and fragment. */
-function htu(url: string): string {
-  const parsed = new URL(url);
-  return `${parsed.origin}${parsed.pathname}`;
-}
-
 /** The RFC 6749 5.2 error code of a token endpoint's 400, read from a copy of the answer. */
 async function tokenError(response: Response): Promise<string | undefined> {
   return response.status === 400 ? oauthErrorOf(response.clone()) : undefined;
@@ -106,11 +100,12 @@ export function createDpop(deps: { store: KeyStore; clock: Clock }): Dpop {
   return {
     async proof(method, url, accessToken) {
       const { privateKey, header } = await sessionKey();
-      const nonce = nonces.get(new URL(url).origin);
+      const { origin, pathname } = new URL(url);
+      const nonce = nonces.get(origin);
       const claims = {
         jti: crypto.randomUUID(),
         htm: method.toUpperCase(),
-        htu: htu(url),
+        htu: `${origin}${pathname}`, // RFC 9449 4.2: the URL without query and fragment
         iat: Math.floor((deps.clock.now() + serverOffsetMs) / 1000),
         ...(nonce === undefined ? {} : { nonce }),
         ...(accessToken === undefined ? {} : { ath: await athOf(accessToken) }),
