@@ -70,7 +70,7 @@ function workerProfiler(): Plugin {
     name: 'worker-profiler',
     enforce: 'pre',
     transform(code, id) {
-      if (id === entry) return `import ${JSON.stringify(profiler)};\n${code}`;
+      if (id === entry) return `import ${JSON.stringify(profiler)};\n${code}\nself.__profile.mark('script-end');\n`;
       // The package says it has no side effects; this module is nothing but side effects.
       return id === profiler ? { code, moduleSideEffects: true } : undefined;
     },

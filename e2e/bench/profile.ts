@@ -31,6 +31,7 @@ export interface RequestProfile {
 /** One cold start, ms from the page's fetch: when each step began (undefined when it did not happen). */
 export type ColdStart = Record<
   | 'scriptStart'
+  | 'scriptEnd'
   | 'fetchEvent'
   | 'sessionRead'
   | 'sessionReadDone'
@@ -108,6 +109,7 @@ export function coldStartSteps(profile: WorkerProfile, pageFetchAt: number, page
   const apiEnd = apiStart && next(events, apiStart.t, 'fetch-end', API);
   return {
     scriptStart: at(next(events, 0, 'script-start')),
+    scriptEnd: at(next(events, 0, 'script-end')),
     fetchEvent: at(fetchEvent),
     sessionRead: at(next(events, 0, 'idb-get', 'session')),
     sessionReadDone: at(next(events, 0, 'idb-got', 'session')),

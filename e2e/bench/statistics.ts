@@ -19,3 +19,15 @@ export function summary(samples: readonly number[]): Summary {
 
 /** A number with `digits` decimals, for the table. */
 export const fixed = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+
+/** The median of several runs' values, and their range. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+
+/** The median and range of one number measured in several runs. */
+export function spread(values: readonly number[]): Spread {
+  return { median: quantile(values, 0.5), min: Math.min(...values), max: Math.max(...values) };
+}

@@ -5,6 +5,7 @@ export interface ProfileEvent {
   kind:
     | 'script-start'
     | 'profile-ready'
+    | 'script-end'
     | 'fetch-event'
     | 'respond-with'
     | 'responded'
@@ -27,4 +28,6 @@ export interface WorkerProfile {
   /** The worker's `performance.timeOrigin` (ms since the epoch): aligns its clock with the page's. */
   timeOrigin: number;
   events: ProfileEvent[];
+  /** Records an event now (vite.config.ts appends `script-end` to app/sw.ts with it). */
+  mark(kind: ProfileEvent['kind'], path?: string): void;
 }

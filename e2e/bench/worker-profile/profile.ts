@@ -14,7 +14,7 @@ const mark = (kind: ProfileEvent['kind'], path = ''): void => {
 const pathOf = (input: RequestInfo | URL): string =>
   new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url, self.location.href).pathname;
 
-self.__profile = { timeOrigin: performance.timeOrigin, events };
+self.__profile = { timeOrigin: performance.timeOrigin, events, mark };
 mark('script-start');
 
 // Registered before any listener of app/sw.ts: the first code a fetch event runs.
