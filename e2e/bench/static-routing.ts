@@ -7,7 +7,9 @@
  * start the first contentful paint and the moment the app's first `h1` appears. Variants are
  * interleaved round by round, with the worker warm or stopped just before (a real repeat visit
  * usually finds it stopped), on loopback and with every response held back by a network latency.
- * `npx tsx e2e/bench/static-routing.ts` runs it alone and prints the table (BENCH_ROUNDS rounds).
+ * Then, what static routing is for: a request outside the worker's URLs, timed from the page with
+ * the worker stopped and running. `npx tsx e2e/bench/static-routing.ts` runs both alone and prints
+ * the tables (BENCH_ROUNDS rounds).
  */
 import { rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -207,6 +209,84 @@ export async function measureRepeatVisit(
   return results;
 }
 
+/** A request outside the worker's URLs, timed from the page: p50 / p95 per worker variant, and their ratio. */
+export interface OutsideRequestResult {
+  condition: Condition;
+  routed: Summary;
+  unrouted: Summary;
+  /** `routed` p50 / `unrouted` p50, and the median of per-round ratios. */
+  ratio: number;
+  perRound: number;
+}
+
+/** A same-origin URL that the mock API serves and no worker rule covers. */
+const OUTSIDE = '/.well-known/jwks.json';
+
+/**
+ * Times a page's request to a same-origin URL outside the worker's (the mock API's JWKS) with and
+ * without static routing, the worker just stopped (`cold`) or just used (`warm`), `rounds`
+ * interleaved rounds per condition: what never waking the worker saves on each such request.
+ */
+export async function measureOutsideRequest(
+  browser: Browser,
+  origins: Record<'routed' | 'unrouted', Pick<DistOrigin, 'url' | 'setLatency'>>,
+  { rounds = 15, warmUp = 2, conditions = CONDITIONS }: { rounds?: number; warmUp?: number; conditions?: readonly Condition[] } = {},
+): Promise<OutsideRequestResult[]> {
+  const variants = ['routed', 'unrouted'] as const;
+  const contexts = {} as Record<(typeof variants)[number], BrowserContext>;
+  const pages = {} as Record<(typeof variants)[number], Page>;
+  for (const variant of variants) {
+    contexts[variant] = await preparedContext(browser, variant, origins[variant].url);
+    pages[variant] = await contexts[variant].newPage();
+    await pages[variant].goto(`${origins[variant].url}/`);
+    await pages[variant].getByRole('heading', { name: /Welcome/ }).waitFor();
+  }
+  const results: OutsideRequestResult[] = [];
+  try {
+    for (const condition of conditions) {
+      for (const variant of variants) origins[variant].setLatency(condition.latencyMs);
+      const samples = { routed: [] as number[], unrouted: [] as number[] };
+      for (let round = -warmUp; round < rounds; round += 1) {
+        for (const variant of round % 2 === 0 ? variants : [...variants].reverse()) {
+          const page = pages[variant];
+          if (condition.worker === 'cold') await stopAllWorkers(page);
+          else await page.evaluate(() => fetch('/api/me').then((response) => response.arrayBuffer()));
+          const ms = await page.evaluate(async (url) => {
+            const start = performance.now();
+            await (await fetch(url, { cache: 'no-store' })).arrayBuffer();
+            return performance.now() - start;
+          }, OUTSIDE);
+          if (round >= 0) samples[variant].push(ms);
+        }
+      }
+      results.push({
+        condition,
+        routed: summary(samples.routed),
+        unrouted: summary(samples.unrouted),
+        ratio: ratio(samples.routed, samples.unrouted),
+        perRound: perRound(samples.routed, samples.unrouted),
+      });
+    }
+  } finally {
+    for (const variant of variants) origins[variant].setLatency(0);
+    await Promise.all(variants.map((variant) => contexts[variant].close()));
+  }
+  return results;
+}
+
+/** The outside-request results as Markdown table lines. */
+export function outsideRequestTable(results: readonly OutsideRequestResult[]): string[] {
+  const pair = (value: Summary): string => `${fixed(value.p50, 1)} / ${fixed(value.p95, 1)}`;
+  return [
+    `| GET ${OUTSIDE} from a signed-in page | worker | latency | static routing p50 / p95 ms | no static routing p50 / p95 ms | ratio of p50s (per round) |`,
+    '| --- | --- | --- | --- | --- | --- |',
+    ...results.map(
+      ({ condition, routed, unrouted, ratio: value, perRound: rounds }) =>
+        `| | ${condition.worker} | ${condition.latencyMs} ms | ${pair(routed)} | ${pair(unrouted)} | ${fixed(value)} (${fixed(rounds)}) |`,
+    ),
+  ];
+}
+
 const LABEL: Record<Variant, string> = { routed: 'worker, static routing', unrouted: 'worker, no static routing', noWorker: 'no worker' };
 
 /** The results as Markdown table lines. */
@@ -252,12 +332,15 @@ async function main(): Promise<void> {
   try {
     const loadBefore = loadavg()[0] ?? Number.NaN;
     const results = await measureRepeatVisit(browser, origins, { rounds });
+    const outside = await measureOutsideRequest(browser, origins, { rounds });
     const loadAfter = loadavg()[0] ?? Number.NaN;
     console.log(
       [
-        `Static routing on a repeat visit | Chromium ${browser.version()} | Node ${process.version} | ${cpus().length} CPUs, load ${fixed(loadBefore, 1)} -> ${fixed(loadAfter, 1)} | ${rounds} interleaved rounds per condition`,
+        `Static routing | Chromium ${browser.version()} | Node ${process.version} | ${cpus().length} CPUs, load ${fixed(loadBefore, 1)} -> ${fixed(loadAfter, 1)} | ${rounds} interleaved rounds per condition`,
         '',
         ...repeatVisitTable(results),
+        '',
+        ...outsideRequestTable(outside),
       ].join('\n'),
     );
   } finally {
