@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import type { BrowserContext, Page } from '@playwright/test';
 import { countWorkerRequests, expect, signIn, stopAllWorkers, test, waitForController } from './fixtures';
-import { buildVariant } from './helpers/variant-build';
+import { buildVariant } from './bench/build-variant';
 import { startServer, type OwnServer } from './own-server';
 
 // A same-origin URL that neither the API, the token endpoints, the precache nor a navigation
@@ -131,7 +131,7 @@ test.describe('without static routing (positive control)', () => {
   let server: OwnServer | undefined;
 
   test.beforeAll(() => {
-    workspace = buildVariant({ VITE_STATIC_ROUTING: 'off' }, 'no-static-routing');
+    workspace = buildVariant('no-static-routing', { VITE_STATIC_ROUTING: 'off' });
   });
 
   test.afterAll(async () => {

@@ -16,11 +16,11 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page, type Response } from '@playwright/test';
 import { chromiumLaunchOptions } from '../browser.ts';
-import { buildVariant } from '../helpers/variant-build.ts';
+import { buildVariant } from './build-variant.ts';
 import { stopAllWorkers } from '../workers.ts';
 import { DIST } from '../../mock-api/node-config.ts';
 import { startDistOrigin, type DistOrigin } from './servers.ts';
-import { fixed, quantile, summary } from './statistics.ts';
+import { fixed, quantile, summary, type Summary } from './statistics.ts';
 
 export const VARIANTS = ['routed', 'unrouted', 'noWorker'] as const;
 export type Variant = (typeof VARIANTS)[number];
@@ -52,8 +52,6 @@ interface Visit {
   responses: number;
 }
 
-type Summary = ReturnType<typeof summary>;
-
 /** One variant under one condition. */
 export interface VariantResult {
   fcp: Summary;
@@ -76,7 +74,7 @@ export interface RepeatVisitResult {
 
 /** Builds the production app with VITE_STATIC_ROUTING=off into a temporary folder (the caller removes it). */
 export function buildWithoutStaticRouting(): string {
-  return buildVariant({ VITE_STATIC_ROUTING: 'off' }, 'bench-no-static-routing');
+  return buildVariant('no-static-routing', { VITE_STATIC_ROUTING: 'off' });
 }
 
 // Runs before the app's scripts: when the first h1 appears, in the page's own clock.
