@@ -16,4 +16,6 @@ interface ImportMetaEnv {
   readonly VITE_IN_BROWSER_DEMO: boolean;
   /** `off` builds the worker without the precache integrity check, for comparison. */
   readonly VITE_PRECACHE_INTEGRITY?: string;
+  /** `off` builds the worker without static routing (every request wakes it), for comparison. */
+  readonly VITE_STATIC_ROUTING?: string;
 }

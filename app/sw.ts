@@ -4,6 +4,7 @@ import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute, type 
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { cookieSession, createTokenBroker } from 'sw-token-broker/worker';
 import { verifiedPrecache } from './sw-precache.ts';
+import { precacheStaticRouting } from './sw-static-routing.ts';
 import { parseUser } from './user.ts';
 import { inBrowserApiDeps } from './in-browser-api.ts';
 
@@ -11,6 +12,8 @@ declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: (string | Precac
 
 // The in-browser demo (npm run build:demo) answers the API inside this worker; other builds drop it.
 const inBrowserApi = import.meta.env.VITE_IN_BROWSER_DEMO ? inBrowserApiDeps(self.location.origin) : {};
+
+const precache = verifiedPrecache(self.__WB_MANIFEST); // the build's bytes only, and the server's headers on navigations
 
 const broker = createTokenBroker(
   {
@@ -22,9 +25,11 @@ const broker = createTokenBroker(
     dpop: import.meta.env.VITE_DPOP !== 'off', // VITE_DPOP=off builds a Bearer-only worker (the benchmark compares both)
   },
   inBrowserApi,
-).install(self); // before the routes below: the broker's requests never go through them
+).install(self, {
+  staticRouting: precacheStaticRouting(precache, self.location.href), // only the API, /auth/, navigations and the precache wake this worker
+}); // before the routes below: the broker's requests never go through them
 
-precacheAndRoute(verifiedPrecache(self.__WB_MANIFEST)); // the build's bytes only, and the server's headers on navigations
+precacheAndRoute(precache);
 cleanupOutdatedCaches();
 if (import.meta.env.PROD) {
   const denylist = [...broker.navigationDenylist, /^\/__mock\//, /^\/\.well-known\//];

@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { Hono } from 'hono';
 import { createServices, type Services } from '../../mock-api/app.ts';
 import { mockApiConfig } from '../../mock-api/config.ts';
 import { nodeMockApiApp } from '../../mock-api/node-app.ts';
@@ -53,4 +55,29 @@ export async function startBenchServers(bearerDist: string): Promise<BenchServer
       await Promise.all(servers.map((server) => server.close()));
     },
   };
+}
+
+/** An origin serving one build folder, whose responses can be held back to stand in for a network's latency. */
+export interface DistOrigin extends Origin {
+  /** Delays every response by `ms` from now on, whoever asked (the page or its worker). */
+  setLatency(ms: number): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `dist` beside a mock API of its own (ACCESS_TTL 300) on a free port. Latency is added
+ * here rather than by CDP network emulation, which applies to a page's requests but not to those
+ * its service worker sends.
+ */
+export async function startDistOrigin(dist: string): Promise<DistOrigin> {
+  const limits = { rateLimit: { windowSeconds: 60, perUsernameAndClient: 1_000, perClient: 1_000 } };
+  const api = await createServices(mockApiConfig({ accessTtl: 300, controls: true, ...limits }));
+  const app = nodeMockApiApp(api, { dist });
+  let latencyMs = 0;
+  const delayed = new Hono<{ Bindings: object }>().all('*', async (c) => {
+    if (latencyMs > 0) await sleep(latencyMs);
+    return app.fetch(c.req.raw, c.env);
+  });
+  const server = await serveOnFreePort(delayed);
+  return { url: server.url, api, setLatency: (ms) => void (latencyMs = ms), close: () => server.close() };
 }

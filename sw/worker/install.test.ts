@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { UserRecord } from '../protocol.ts';
-import { installBroker, SYNC_TAG } from './install.ts';
+import { installBroker, SYNC_TAG, type InstallOptions } from './install.ts';
+import type { RouterRule } from './static-routing-api.ts';
 import { FakeServer, ManualClock, MemoryQueueStore, MemoryStore, ORIGIN, testConfig } from './test-fakes.ts';
 import { TokenBroker } from './token-broker.ts';
 
@@ -36,9 +37,11 @@ class FakeScope {
 let clock: ManualClock;
 let server: FakeServer;
 let networkDown: boolean;
+let logged: string[];
 
-function installed(options: { offlineQueue?: string[]; backgroundSync?: boolean } = {}): { scope: FakeScope; broker: TokenBroker } {
-  const broker = new TokenBroker<UserRecord>(testConfig({ offlineQueue: options.offlineQueue ?? ['POST /api/todos'] }), {
+function installed(options: InstallOptions & { offlineQueue?: string[] } = {}): { scope: FakeScope; broker: TokenBroker } {
+  const { offlineQueue, ...installOptions } = options;
+  const broker = new TokenBroker<UserRecord>(testConfig({ offlineQueue: offlineQueue ?? ['POST /api/todos'] }), {
     transport: async (request) => {
       if (networkDown && new URL(request.url).pathname.startsWith('/api/')) throw new TypeError('Failed to fetch');
       return server.transport(request);
@@ -46,11 +49,11 @@ function installed(options: { offlineQueue?: string[]; backgroundSync?: boolean 
     clock,
     store: new MemoryStore(),
     queueStore: new MemoryQueueStore(),
-    log: () => undefined,
+    log: (line) => logged.push(line),
   });
   const scope = new FakeScope();
   // The fake implements only what install uses.
-  installBroker(broker, scope as unknown as ServiceWorkerGlobalScope, { backgroundSync: options.backgroundSync });
+  installBroker(broker, scope as unknown as ServiceWorkerGlobalScope, installOptions);
   return { scope, broker };
 }
 
@@ -60,6 +63,7 @@ beforeEach(() => {
   clock = new ManualClock();
   server = new FakeServer(clock);
   networkDown = false;
+  logged = [];
 });
 
 describe('install with an offline queue', () => {
@@ -105,5 +109,100 @@ describe('install', () => {
     void scope.dispatch('fetch', fetchEvent(`${ORIGIN}/assets/app.js`));
     expect(answered).toEqual([`${ORIGIN}/api/users`, `${ORIGIN}/auth/refresh`]);
     expect(later).toEqual([`${ORIGIN}/assets/app.js`]);
+  });
+});
+
+describe('install with static routing', () => {
+  /** An install event whose addRoutes records the rules and answers with `result`. */
+  function routable(result: () => Promise<void> = async () => undefined): { fields: Record<string, unknown>; added: RouterRule[][] } {
+    const added: RouterRule[][] = [];
+    return {
+      added,
+      fields: {
+        addRoutes: (rules: RouterRule[]) => {
+          added.push(rules);
+          return result();
+        },
+      },
+    };
+  }
+  const sources = (rules: RouterRule[] | undefined) =>
+    rules?.map((rule) => [rule.condition.urlPattern?.pathname ?? rule.condition, rule.source]);
+
+  it('registers the rules on install: the API, the token endpoints, workerHandles and navigations for the worker, the rest for the network', async () => {
+    const { scope } = installed({ staticRouting: { workerHandles: ['/index.html', '/assets/'] } });
+    const event = routable();
+    await expect(scope.dispatch('install', event.fields)).resolves.toBeUndefined();
+    expect(event.added).toHaveLength(1);
+    expect(sources(event.added[0])).toEqual([
+      ['/api/*', 'fetch-event'],
+      ['/auth/*', 'fetch-event'],
+      ['/index.html', 'fetch-event'],
+      ['/assets/*', 'fetch-event'],
+      [{ requestMode: 'navigate' }, 'fetch-event'],
+      ['*', 'network'],
+    ]);
+    expect(logged).toEqual([]);
+  });
+
+  it('is on by default, with no workerHandles', async () => {
+    const { scope } = installed();
+    const event = routable();
+    await scope.dispatch('install', event.fields);
+    expect(sources(event.added[0])).toEqual([
+      ['/api/*', 'fetch-event'],
+      ['/auth/*', 'fetch-event'],
+      [{ requestMode: 'navigate' }, 'fetch-event'],
+      ['*', 'network'],
+    ]);
+  });
+
+  it('does nothing where the browser has no addRoutes', async () => {
+    const { scope } = installed({ staticRouting: { workerHandles: ['/index.html'] } });
+    await expect(scope.dispatch('install', {})).resolves.toBeUndefined();
+    expect(logged).toEqual([]);
+  });
+
+  it('logs a refusal in one line and lets the install go on', async () => {
+    const { scope } = installed();
+    const event = routable(() => Promise.reject(new TypeError('Too many router rules.')));
+    await expect(scope.dispatch('install', event.fields)).resolves.toBeUndefined();
+    expect(logged).toEqual([
+      expect.stringMatching(/^static routing is off.*addRoutes refused the rules \(TypeError: Too many router rules\.\)$/),
+    ]);
+  });
+
+  it('logs an addRoutes that throws instead of rejecting, and lets the install go on', async () => {
+    const { scope } = installed();
+    const event = routable(() => {
+      throw new TypeError('fetch-event source is specified without a fetch handler');
+    });
+    await expect(scope.dispatch('install', event.fields)).resolves.toBeUndefined();
+    expect(logged).toEqual([expect.stringContaining('fetch-event source is specified without a fetch handler')]);
+  });
+
+  it('registers nothing, and says why, when there are more rules than Chromium takes', async () => {
+    const workerHandles = Array.from({ length: 300 }, (_, index) => `/icons/${index}.png`);
+    const { scope } = installed({ staticRouting: { workerHandles } });
+    const event = routable();
+    await expect(scope.dispatch('install', event.fields)).resolves.toBeUndefined();
+    expect(event.added).toEqual([]);
+    expect(logged).toEqual([expect.stringContaining('304 router rules, more than the 255 Chromium takes')]);
+  });
+
+  it('registers nothing with staticRouting: false', async () => {
+    const { scope } = installed({ staticRouting: false });
+    const event = routable();
+    await scope.dispatch('install', event.fields);
+    expect(event.added).toEqual([]);
+    expect(scope.listeners.has('install')).toBe(false);
+  });
+
+  it('refuses a workerHandles entry that is not a URL rule, naming it, and a staticRouting of the wrong shape', () => {
+    expect(() => installed({ staticRouting: { workerHandles: ['/index.html', 'assets/'] } })).toThrow(TypeError);
+    expect(() => installed({ staticRouting: { workerHandles: ['/index.html', 'assets/'] } })).toThrow(/workerHandles\[1\]/);
+    expect(() => installed({ staticRouting: { workerHandles: ['/assets/*'] } })).toThrow(/workerHandles\[0\]/);
+    expect(() => installed({ staticRouting: { workerHandles: '/index.html' as unknown as string[] } })).toThrow(TypeError);
+    expect(() => installed({ staticRouting: true as unknown as false })).toThrow(TypeError);
   });
 });

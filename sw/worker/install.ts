@@ -1,6 +1,9 @@
 import { isClaimMessage, isSkipWaitingMessage, type Session, type SessionChangedMessage, type WritesChangedMessage } from '../protocol.ts';
 import { answer } from './answer.ts';
+import type { RoutableInstallEvent, RouterRule } from './static-routing-api.ts';
+import { routerLimitProblem, staticRoutes } from './static-routes.ts';
 import type { TokenBroker } from './token-broker.ts';
+import { parseUrlRule } from './url-rules.ts';
 
 /** What `install` wires; everything is on unless turned off. */
 export interface InstallOptions {
@@ -21,9 +24,50 @@ export interface InstallOptions {
   keepCache?: (name: string) => boolean;
   /** Replay queued writes (`offlineQueue`, when it lists any) on a Background Sync event, where the browser has it. */
   backgroundSync?: boolean;
+  /**
+   * Static routing (the Service Worker Static Routing API, `InstallEvent.addRoutes`; Chromium 123+,
+   * ignored where the browser lacks it): on install, tell the browser which requests this worker
+   * must see, so that the others never wake it. The worker keeps every request under the allowlist
+   * and brokerOnly (the token, the 403), every navigation, and the URLs in `workerHandles`; anything
+   * else, on any origin, goes straight to the network. List in `workerHandles` everything else your
+   * worker answers (precached files, runtime caching), as exact URLs or prefixes ending in `/`
+   * (the allowlist's syntax; paths are on the worker's origin). If the browser refuses the rules
+   * (too many: Chromium takes 255), the worker logs one line and handles every request, as without
+   * static routing; the install goes on. `false`: no static routing. Default: on, no `workerHandles`.
+   *
+   * @example
+   * broker.install(self, { staticRouting: { workerHandles: ['/index.html', '/assets/'] } });
+   */
+  staticRouting?: false | { workerHandles?: readonly string[] };
 }
 
 const isPrecache = (name: string): boolean => name.includes('precache');
+
+/** The router rules that `staticRouting` asks for, checked at once (a TypeError names the mistake); undefined when it is off. */
+function routerRules<User>(broker: TokenBroker<User>, option: InstallOptions['staticRouting']): RouterRule[] | undefined {
+  if (option === false) return undefined;
+  if (option !== undefined && (typeof option !== 'object' || option === null))
+    throw new TypeError('staticRouting must be false or { workerHandles: [...] }');
+  const handles: unknown = option?.workerHandles ?? [];
+  if (!Array.isArray(handles)) throw new TypeError('staticRouting.workerHandles must be an array of URLs or paths');
+  const origin = broker.config.origin;
+  return staticRoutes(
+    broker.config,
+    handles.map((value: unknown, index) => parseUrlRule(value, origin, `staticRouting.workerHandles[${index}]`)),
+  );
+}
+
+/** Registers the rules on the install event where the browser can; a refusal is logged and never fails the install. */
+function addRoutes(event: RoutableInstallEvent, rules: RouterRule[], log: (line: string) => void): void {
+  const add = event.addRoutes;
+  if (typeof add !== 'function') return;
+  const off = 'static routing is off, every request goes through the worker';
+  const problem = routerLimitProblem(rules);
+  if (problem) return log(`${off}: ${problem}`);
+  // The executor runs at once, so addRoutes is called while the event is dispatched; a throw becomes a rejection.
+  const added = new Promise<void>((resolve) => resolve(add.call(event, rules)));
+  event.waitUntil(added.catch((error: unknown) => log(`${off}: addRoutes refused the rules (${String(error)})`)));
+}
 
 /** The Background Sync tag under which queued writes ask to be replayed. */
 export const SYNC_TAG = 'token-broker-offline-writes';
@@ -36,7 +80,8 @@ type SyncEvent = ExtendableEvent & { tag?: string };
  * The one function that touches the service-worker global: the fetch listener (token for
  * allowlisted requests, 403 for pages calling the token endpoints), the message listener (the
  * page protocol, same-origin windows only), `clients.claim()`, `session-changed` and
- * `writes-changed` broadcasts, the cache purge on sign-out and, for queued writes, Background Sync.
+ * `writes-changed` broadcasts, the cache purge on sign-out, static routing on install and, for
+ * queued writes, Background Sync.
  *
  * @example
  * declare const self: ServiceWorkerGlobalScope;
@@ -48,6 +93,7 @@ export function installBroker<User>(
   options: InstallOptions = {},
 ): TokenBroker<User> {
   const keepCache = options.keepCache ?? isPrecache;
+  const rules = routerRules(broker, options.staticRouting);
   const backgroundSync = options.backgroundSync !== false && broker.config.offlineQueue.length > 0;
   const toWindows = (message: SessionChangedMessage<User> | WritesChangedMessage): void =>
     void scope.clients.matchAll({ type: 'window', includeUncontrolled: true }).then((clients) => {
@@ -107,6 +153,7 @@ export function installBroker<User>(
     });
   }
 
+  if (rules) scope.addEventListener('install', (event: RoutableInstallEvent) => addRoutes(event, rules, (line) => broker.log(line)));
   if (options.claim !== false) scope.addEventListener('activate', (event) => event.waitUntil(scope.clients.claim()));
   // While the worker script still runs: a worker woken by a request reads its session meanwhile.
   broker.warm();

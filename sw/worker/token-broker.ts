@@ -137,6 +137,11 @@ export class TokenBroker<User = UserRecord> {
     Object.assign(this.#deps, hooks);
   }
 
+  /** Writes one line to the broker's log (`log` option): for the worker's wiring, which reports its failures there too. */
+  log(line: string): void {
+    this.#deps.log(line);
+  }
+
   /** Sorts a page's request: token-bearing API call, refused token-endpoint call, or none of ours. */
   classify(request: Request, url: URL = new URL(request.url)): RequestKind {
     if (this.#config.isBrokerOnly(url)) return 'broker-only';
