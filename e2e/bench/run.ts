@@ -14,7 +14,16 @@ import { appPage, concurrent, stats, tokenPage } from './clients.ts';
 import { measureColdStart, type ColdStartResult } from './cold-start.ts';
 import { measureOverhead, overheadRatios, VARIANTS, type Overhead, type Variant } from './overhead.ts';
 import { printProfile, runProfile, type ProfileResult } from './profile.ts';
-import { startBenchServers } from './servers.ts';
+import { startBenchServers, startDistOrigin } from './servers.ts';
+import {
+  buildWithoutStaticRouting,
+  measureOutsideRequest,
+  measureRepeatVisit,
+  outsideRequestTable,
+  repeatVisitTable,
+  type OutsideRequestResult,
+  type RepeatVisitResult,
+} from './static-routing.ts';
 import { fixed, spread, type Spread } from './statistics.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
@@ -116,11 +125,26 @@ async function main(): Promise<void> {
     };
     results.profile = await runProfile(browser, 200, 10);
 
-    // 4. Sizes.
+    // 4. Static routing: repeat visits with it, without it and with no worker; a request outside the worker's URLs.
+    const unroutedDist = buildWithoutStaticRouting();
+    const origins = {
+      routed: await startDistOrigin(DIST),
+      unrouted: await startDistOrigin(unroutedDist),
+      noWorker: await startDistOrigin(DIST),
+    };
+    try {
+      results.repeatVisit = await measureRepeatVisit(browser, origins, { rounds: ROUNDS });
+      results.outsideRequest = await measureOutsideRequest(browser, origins, { rounds: ROUNDS });
+    } finally {
+      await Promise.all(Object.values(origins).map((origin) => origin.close()));
+      rmSync(unroutedDist, { recursive: true, force: true });
+    }
+
+    // 5. Sizes.
     // One bundle: VITE_DPOP=off turns DPoP off at run time, so the Bearer build is the same size.
     results.sizes = sizes(DIST);
 
-    // 5. Soak: mixed traffic from two tabs, ACCESS_TTL 2, the worker stopped every 10 s.
+    // 6. Soak: mixed traffic from two tabs, ACCESS_TTL 2, the worker stopped every 10 s.
     const soakContext = await browser.newContext();
     const tabs = [await appPage(soakContext, servers.shortApp)];
     tabs.push(await soakContext.newPage());
@@ -217,6 +241,8 @@ function print(results: Record<string, unknown>): void {
     coldStart: ColdStartResult[];
     coldStartSpread: Record<'warm' | 'cold' | 'refresh' | 'beyondRefresh', Spread>;
     profile: ProfileResult;
+    repeatVisit: RepeatVisitResult[];
+    outsideRequest: OutsideRequestResult[];
     sizes: { file: string; raw: number; gzip: number }[];
     soak: {
       seconds: number;
@@ -275,6 +301,11 @@ function print(results: Record<string, unknown>): void {
   );
   lines.push('');
   lines.push(...printProfile(r.profile));
+  lines.push('');
+  lines.push('Static routing: a repeat visit (navigation start to first content) with it, without it and with no worker');
+  lines.push(...repeatVisitTable(r.repeatVisit));
+  lines.push('');
+  lines.push(...outsideRequestTable(r.outsideRequest));
   lines.push('');
   lines.push('Sizes');
   for (const size of r.sizes)
