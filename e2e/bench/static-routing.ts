@@ -276,11 +276,11 @@ export async function measureOutsideRequest(
 export function outsideRequestTable(results: readonly OutsideRequestResult[]): string[] {
   const pair = (value: Summary): string => `${fixed(value.p50, 1)} / ${fixed(value.p95, 1)}`;
   return [
-    `| GET ${OUTSIDE} from a signed-in page | worker | latency | static routing p50 / p95 ms | no static routing p50 / p95 ms | ratio of p50s (per round) |`,
-    '| --- | --- | --- | --- | --- | --- |',
+    `| GET ${OUTSIDE} from a signed-in page: worker, latency | static routing p50 / p95 ms | no static routing p50 / p95 ms | ratio of p50s (median per round) |`,
+    '| --- | --- | --- | --- |',
     ...results.map(
       ({ condition, routed, unrouted, ratio: value, perRound: rounds }) =>
-        `| | ${condition.worker} | ${condition.latencyMs} ms | ${pair(routed)} | ${pair(unrouted)} | ${fixed(value)} (${fixed(rounds)}) |`,
+        `| ${condition.worker}, ${condition.latencyMs} ms | ${pair(routed)} | ${pair(unrouted)} | ${fixed(value)} (${fixed(rounds)}) |`,
     ),
   ];
 }
