@@ -11,7 +11,7 @@ describe('precacheStaticRouting', () => {
   it('keeps every precached file the worker’s, as a path on its origin the broker takes', () => {
     const option = precacheStaticRouting(manifest, WORKER);
     expect(option).toEqual({ workerHandles: ['/index.html', '/assets/index-B1.js', '/icons/a%20b.png'] });
-    const handles = option === false ? [] : (option?.workerHandles ?? []);
+    const handles = option === false ? [] : option.workerHandles;
     for (const [index, path] of handles.entries())
       expect(parseUrlRule(path, 'https://app.example.com', `workerHandles[${index}]`).path).toBe(path);
   });

@@ -145,8 +145,16 @@ describe('install with static routing', () => {
     expect(logged).toEqual([]);
   });
 
-  it('is on by default, with no workerHandles', async () => {
+  it('is off by default: whatever else a worker answers keeps reaching it', async () => {
     const { scope } = installed();
+    const event = routable();
+    await scope.dispatch('install', event.fields);
+    expect(event.added).toEqual([]);
+    expect(scope.listeners.has('install')).toBe(false);
+  });
+
+  it("routes only the broker's URLs and navigations to the worker with staticRouting: true", async () => {
+    const { scope } = installed({ staticRouting: true });
     const event = routable();
     await scope.dispatch('install', event.fields);
     expect(sources(event.added[0])).toEqual([
@@ -164,7 +172,7 @@ describe('install with static routing', () => {
   });
 
   it('logs a refusal in one line and lets the install go on', async () => {
-    const { scope } = installed();
+    const { scope } = installed({ staticRouting: true });
     const event = routable(() => Promise.reject(new TypeError('Too many router rules.')));
     await expect(scope.dispatch('install', event.fields)).resolves.toBeUndefined();
     expect(logged).toEqual([
@@ -173,7 +181,7 @@ describe('install with static routing', () => {
   });
 
   it('logs an addRoutes that throws instead of rejecting, and lets the install go on', async () => {
-    const { scope } = installed();
+    const { scope } = installed({ staticRouting: true });
     const event = routable(() => {
       throw new TypeError('fetch-event source is specified without a fetch handler');
     });
@@ -203,6 +211,6 @@ describe('install with static routing', () => {
     expect(() => installed({ staticRouting: { workerHandles: ['/index.html', 'assets/'] } })).toThrow(/workerHandles\[1\]/);
     expect(() => installed({ staticRouting: { workerHandles: ['/assets/*'] } })).toThrow(/workerHandles\[0\]/);
     expect(() => installed({ staticRouting: { workerHandles: '/index.html' as unknown as string[] } })).toThrow(TypeError);
-    expect(() => installed({ staticRouting: true as unknown as false })).toThrow(TypeError);
+    expect(() => installed({ staticRouting: 'on' as unknown as true })).toThrow(TypeError);
   });
 });

@@ -33,22 +33,23 @@ export interface InstallOptions {
    * worker answers (precached files, runtime caching), as exact URLs or prefixes ending in `/`
    * (the allowlist's syntax; paths are on the worker's origin). If the browser refuses the rules
    * (too many: Chromium takes 255), the worker logs one line and handles every request, as without
-   * static routing; the install goes on. `false`: no static routing. Default: on, no `workerHandles`.
+   * static routing; the install goes on. `true`: on, with no `workerHandles`. Default: off, since
+   * with it on, whatever else your worker answers and is not listed goes to the network instead.
    *
    * @example
    * broker.install(self, { staticRouting: { workerHandles: ['/index.html', '/assets/'] } });
    */
-  staticRouting?: false | { workerHandles?: readonly string[] };
+  staticRouting?: boolean | { workerHandles?: readonly string[] };
 }
 
 const isPrecache = (name: string): boolean => name.includes('precache');
 
 /** The router rules that `staticRouting` asks for, checked at once (a TypeError names the mistake); undefined when it is off. */
 function routerRules<User>(broker: TokenBroker<User>, option: InstallOptions['staticRouting']): RouterRule[] | undefined {
-  if (option === false) return undefined;
-  if (option !== undefined && (typeof option !== 'object' || option === null))
-    throw new TypeError('staticRouting must be false or { workerHandles: [...] }');
-  const handles: unknown = option?.workerHandles ?? [];
+  if (option === undefined || option === false) return undefined;
+  if (option !== true && (typeof option !== 'object' || option === null))
+    throw new TypeError('staticRouting must be true, false or { workerHandles: [...] }');
+  const handles: unknown = option === true ? [] : (option.workerHandles ?? []);
   if (!Array.isArray(handles)) throw new TypeError('staticRouting.workerHandles must be an array of URLs or paths');
   const origin = broker.config.origin;
   return staticRoutes(
