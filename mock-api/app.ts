@@ -3,8 +3,10 @@ import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { createAccessTokens, type AccessTokens } from './access-tokens.ts';
+import { authenticate } from './authenticate.ts';
+import { AVATAR_HEADERS, avatarSvg } from './avatar.ts';
 import type { MockApiConfig } from './config.ts';
-import { checkPresentation, createDpopServer, nonceHeader, tokenRequestKey, type DpopServer } from './dpop-http.ts';
+import { createDpopServer, nonceHeader, tokenRequestKey, type DpopServer } from './dpop-http.ts';
 import { HttpError, SERVER_ERROR } from './errors.ts';
 import { Faults } from './faults.ts';
 import { LoginThrottle } from './login-throttle.ts';
@@ -13,6 +15,7 @@ import type { ServicesSnapshot } from './snapshot.ts';
 import { securityHeaders } from './security-headers.ts';
 import { zeroStats, type Stats } from './stats.ts';
 import { Todos } from './todos.ts';
+import { CSV_HEADERS, todosCsv } from './todos-csv.ts';
 import { Users, type User } from './users.ts';
 
 /** A request body: always a JSON object, read once at the edge. */
@@ -104,9 +107,10 @@ const pathTargetsOnly: MiddlewareHandler = async (c, next) => {
   await next();
 };
 
+/** `Cache-Control: no-store`, unless the handler chose a policy of its own (the avatar's). */
 const noStore: MiddlewareHandler = async (c, next) => {
   await next();
-  c.header('Cache-Control', 'no-store');
+  if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store');
 };
 
 /**
@@ -242,32 +246,6 @@ async function grant(
   return c.json({ access_token: accessToken, token_type: tokenType, expires_in: services.config.accessTtl, user });
 }
 
-// RFC 6750 2.1 and RFC 9449 7.1: exactly one "Bearer <token68>" or "DPoP <token68>"; two joined
-// headers or another scheme are malformed.
-const AUTHORIZATION = /^(Bearer|DPoP) ([A-Za-z0-9\-._~+/]+=*)$/;
-
-async function authenticate(c: ApiContext, services: Services): Promise<User> {
-  const header = c.req.header('Authorization');
-  if (header === undefined) {
-    // RFC 6750 3.1: no error code when the request carried no credentials.
-    throw new HttpError(401, 'invalid_token', 'A bearer token is required.', { 'WWW-Authenticate': 'Bearer realm="api"' });
-  }
-  const match = AUTHORIZATION.exec(header);
-  if (!match?.[1] || !match[2]) throw new HttpError(400, 'invalid_request', 'Authorization must be a single Bearer or DPoP token.');
-  const payload = await services.accessTokens.verify(match[2]);
-  // A token lives no longer than its session: sign-out, reuse detection or expiry of the
-  // refresh-token family (its sid) ends it too.
-  const live = typeof payload?.sid === 'string' && services.refreshTokens.isActive(payload.sid);
-  const user = live && payload?.sub && /^\d+$/.test(payload.sub) ? services.users.byId(Number(payload.sub)) : undefined;
-  if (!user) {
-    throw new HttpError(401, 'invalid_token', 'The access token is invalid or expired.', {
-      'WWW-Authenticate': 'Bearer realm="api", error="invalid_token", error_description="The access token is invalid or expired"',
-    });
-  }
-  if (payload) await checkPresentation(c, services.dpop, match[1], match[2], payload);
-  return user;
-}
-
 function routeAuth(app: MockApi, services: Services, clientAddress: (c: ApiContext) => string): void {
   app.post('/auth/login', async (c) => {
     const body = c.get('body');
@@ -336,6 +314,17 @@ function routeApi(app: MockApi, services: Services): void {
     const user = await authenticate(c, services);
     return c.json(services.todos.add(user.id, c.get('body')), 201);
   });
+  app.get('/api/todos.csv', async (c) => c.body(todosCsv(services.todos.list((await authenticate(c, services)).id)), 200, CSV_HEADERS));
+  // Digits only: no other path under /api/todos/ (nor /api/todos.csv) is a todo.
+  app.patch('/api/todos/:id{[0-9]+}', async (c) => {
+    const user = await authenticate(c, services);
+    return c.json(services.todos.update(user.id, Number(c.req.param('id')), c.get('body')));
+  });
+  app.delete('/api/todos/:id{[0-9]+}', async (c) => {
+    services.todos.remove((await authenticate(c, services)).id, Number(c.req.param('id')));
+    return c.body(null, 204);
+  });
+  app.get('/api/avatar', async (c) => c.body(await avatarSvg(await authenticate(c, services)), 200, AVATAR_HEADERS));
   app.get('/.well-known/jwks.json', (c) => c.json(services.accessTokens.jwks()));
 }
 
