@@ -8,7 +8,10 @@ import { AVATAR_HEADERS, avatarSvg } from './avatar.ts';
 import type { MockApiConfig } from './config.ts';
 import { createDpopServer, nonceHeader, tokenRequestKey, type DpopServer } from './dpop-http.ts';
 import { HttpError, SERVER_ERROR } from './errors.ts';
+import { EventHub } from './event-hub.ts';
 import { Faults } from './faults.ts';
+import { LiveConnections } from './live-connections.ts';
+import { routeLive, type LiveRuntime } from './live-routes.ts';
 import { LoginThrottle } from './login-throttle.ts';
 import { RefreshTokens, type IssuedRefreshToken } from './refresh-tokens.ts';
 import type { ServicesSnapshot } from './snapshot.ts';
@@ -32,7 +35,7 @@ export interface MockApiEnv {
 export type MockApi = Hono<MockApiEnv>;
 
 /** What the runtime an API runs in adds to it (node-app.ts for Node); the API itself is the same everywhere. */
-export interface MockApiOptions {
+export interface MockApiOptions extends LiveRuntime {
   /** The client's address, for the per-address sign-in limit; by default every request is one client. */
   clientAddress?: (c: Context) => string;
   /** The runtime's middleware, run ahead of the API's own on every request. */
@@ -52,6 +55,10 @@ export interface Services {
   throttle: LoginThrottle;
   dpop: DpopServer;
   faults: Faults;
+  /** Each user's changes, for the live endpoints. */
+  events: EventHub;
+  /** The open live connections (event streams, WebSockets). */
+  live: LiveConnections;
 }
 
 type ApiContext = Context<MockApiEnv>;
@@ -329,10 +336,12 @@ function routeApi(app: MockApi, services: Services): void {
 }
 
 function routeControls(app: MockApi, services: Services): void {
-  app.get('/__mock/stats', (c) => c.json(services.stats));
+  app.get('/__mock/stats', (c) => c.json({ ...services.stats, liveConnections: services.live.count }));
   app.post('/__mock/reset', (c) => {
+    // Ends every session, and with them every live connection.
     services.refreshTokens.reset();
     services.todos.reset();
+    services.events.reset();
     services.throttle.reset();
     services.faults.clear();
     services.dpop.proofs.reset();
@@ -362,20 +371,27 @@ function routeControls(app: MockApi, services: Services): void {
  */
 export async function createServices(config: MockApiConfig, snapshot?: ServicesSnapshot): Promise<Services> {
   const { issuer, audience, accessTtl: ttl, now } = config;
+  const stats = zeroStats();
+  const events = new EventHub();
+  const refreshTokens = new RefreshTokens({ ttl: config.refreshTtl, grace: config.reuseGrace, now, onEnd: (sid) => live.endSession(sid) });
+  const live = new LiveConnections({ events, stats, now, sessionEndsAt: (sid) => refreshTokens.activeUntil(sid) });
   const services: Services = {
     config,
     users: await Users.create(config.pbkdf2Iterations),
     accessTokens: await createAccessTokens({ issuer, audience, ttl, now }, snapshot?.signingKey),
-    refreshTokens: new RefreshTokens({ ttl: config.refreshTtl, grace: config.reuseGrace, now }),
-    todos: new Todos(),
-    stats: zeroStats(),
+    refreshTokens,
+    todos: new Todos((userId, change, todo) => events.publish(userId, change, todo)),
+    stats,
     throttle: new LoginThrottle({ ...config.rateLimit, now }),
     dpop: createDpopServer(config),
     faults: new Faults(),
+    events,
+    live,
   };
   if (snapshot) {
     services.refreshTokens.restore(snapshot.refreshTokens);
     services.todos.restore(snapshot.todos);
+    if (snapshot.events) services.events.restore(snapshot.events);
   }
   return services;
 }
@@ -416,6 +432,7 @@ export function mockApiApp(services: Services, options: MockApiOptions = {}): Mo
 
   routeAuth(app, services, options.clientAddress ?? oneClient);
   routeApi(app, services);
+  routeLive(app, services, options);
   if (config.controls) routeControls(app, services);
   if (options.fallback) app.use(options.fallback);
 

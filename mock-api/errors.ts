@@ -9,6 +9,7 @@ export type ApiErrorCode =
   | 'invalid_dpop_proof'
   | 'use_dpop_nonce'
   | 'rate_limited'
+  | 'too_many_streams'
   | 'cross_site_request'
   | 'not_found'
   | 'method_not_allowed'

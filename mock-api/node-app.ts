@@ -19,9 +19,22 @@ export function socketAddress(c: Context): string {
   return bindings?.incoming ? (getConnInfo(c).remote.address ?? 'unknown') : 'unknown';
 }
 
-/** The mock API over `services` as Node serves it: client addresses from the socket, the built app beside it when `dist` is given. */
+/** Destroys the socket of a request node-server is answering, for a stream whose client stopped reading. */
+export function dropConnection(c: Context): void {
+  const bindings = c.env as Partial<HttpBindings | Http2Bindings> | undefined;
+  bindings?.outgoing?.destroy();
+}
+
+/**
+ * The mock API over `services` as Node serves it: client addresses from the socket, live streams
+ * cut at the socket, and the built app beside it when `dist` is given.
+ */
 export function nodeMockApiApp(services: Services, options: NodeMockApiOptions = {}): MockApi {
-  return mockApiApp(services, { clientAddress: socketAddress, ...(options.dist ? { fallback: builtApp(options.dist) } : {}) });
+  return mockApiApp(services, {
+    clientAddress: socketAddress,
+    dropConnection,
+    ...(options.dist ? { fallback: builtApp(options.dist) } : {}),
+  });
 }
 
 /** Builds the mock API (its keys, the demo users and empty state) as Node serves it. */
