@@ -20,6 +20,7 @@ import { zeroStats, type Stats } from './stats.ts';
 import { Todos } from './todos.ts';
 import { CSV_HEADERS, todosCsv } from './todos-csv.ts';
 import { Users, type User } from './users.ts';
+import { WsTickets } from './ws-tickets.ts';
 
 /** A request body: always a JSON object, read once at the edge. */
 export type JsonObject = Record<string, unknown>;
@@ -59,6 +60,7 @@ export interface Services {
   events: EventHub;
   /** The open live connections (event streams, WebSockets). */
   live: LiveConnections;
+  wsTickets: WsTickets;
 }
 
 type ApiContext = Context<MockApiEnv>;
@@ -342,6 +344,7 @@ function routeControls(app: MockApi, services: Services): void {
     services.refreshTokens.reset();
     services.todos.reset();
     services.events.reset();
+    services.wsTickets.reset();
     services.throttle.reset();
     services.faults.clear();
     services.dpop.proofs.reset();
@@ -387,6 +390,7 @@ export async function createServices(config: MockApiConfig, snapshot?: ServicesS
     faults: new Faults(),
     events,
     live,
+    wsTickets: new WsTickets(now),
   };
   if (snapshot) {
     services.refreshTokens.restore(snapshot.refreshTokens);
