@@ -15,6 +15,7 @@ afterEach(async () => {
   await Promise.all(opened.splice(0).map((reader) => reader.cancel().catch(() => undefined)));
 });
 
+/** Opens a stream and reads its opening: the reconnect delay, and on a fresh stream the ready event. */
 async function open(t: TestApi, token: string, lastEventId?: string): Promise<EventStreamReader> {
   const response = await t.send('/api/events', {
     headers: { ...bearer(token), ...(lastEventId === undefined ? {} : { 'Last-Event-ID': lastEventId }) },
@@ -22,6 +23,8 @@ async function open(t: TestApi, token: string, lastEventId?: string): Promise<Ev
   expect(response.status).toBe(200);
   const reader = readEventStream(response);
   opened.push(reader);
+  expect(await reader.next()).toEqual({ retry: '1000' });
+  if (lastEventId === undefined) expect(await reader.next()).toMatchObject({ event: 'ready' });
   return reader;
 }
 
@@ -43,7 +46,7 @@ const stats = async (t: TestApi): Promise<Record<string, number>> =>
   (await t.send('/__mock/stats')).json() as Promise<Record<string, number>>;
 
 describe('GET /api/events', () => {
-  it('opens an uncached event stream with the reconnect delay and the position, then sends each change', async () => {
+  it('opens an uncached event stream with the reconnect delay and where the client stands, then sends each change', async () => {
     const t = await testApi();
     const { accessToken } = await t.login();
     const response = await t.send('/api/events', { headers: bearer(accessToken) });
@@ -52,7 +55,8 @@ describe('GET /api/events', () => {
     expect(response.headers.get('Cache-Control')).toBe('no-store');
     const reader = readEventStream(response);
     opened.push(reader);
-    expect(await reader.next()).toEqual({ retry: '1000', id: '0' });
+    expect(await reader.next()).toEqual({ retry: '1000' });
+    expect(await reader.next()).toEqual({ event: 'ready', data: '{"lastId":0}', id: '0' });
     const added = (await (await addTodo(t, accessToken, 'Milk')).json()) as { id: number };
     await t.send(`/api/todos/${added.id}`, {
       method: 'PATCH',
@@ -72,7 +76,6 @@ describe('GET /api/events', () => {
     const test = await t.login('test', 'test');
     const ada = await t.login('ada', 'lovelace');
     const reader = await open(t, test.accessToken);
-    await reader.next();
     await addTodo(t, ada.accessToken, 'Hers');
     await addTodo(t, test.accessToken, 'Mine');
     expect(await take(reader, 1)).toEqual([['1', 'todo', { change: 'added', todo: expect.objectContaining({ title: 'Mine' }) }]]);
@@ -82,16 +85,14 @@ describe('GET /api/events', () => {
     const t = await testApi();
     const { accessToken } = await t.login();
     const first = await open(t, accessToken);
-    expect(await first.next()).toEqual({ retry: '1000', id: '0' });
     await addTodo(t, accessToken, 'one');
     await addTodo(t, accessToken, 'two');
     expect((await take(first, 2)).map(([id]) => id)).toEqual(['1', '2']);
     await first.cancel();
     await addTodo(t, accessToken, 'three');
     await addTodo(t, accessToken, 'four');
+    // A resumed stream has no ready event, which would move the client's last id: the replay does.
     const again = await open(t, accessToken, '2');
-    // A resumed stream does not move the client's position: the replay does.
-    expect(await again.next()).toEqual({ retry: '1000' });
     await addTodo(t, accessToken, 'five');
     expect(await take(again, 3)).toEqual([
       ['3', 'todo', { change: 'added', todo: expect.objectContaining({ title: 'three' }) }],
@@ -100,16 +101,31 @@ describe('GET /api/events', () => {
     ]);
   });
 
-  it('replays from the position a fresh stream gave, even when it saw no change', async () => {
+  it('takes the last id from ?lastEventId= where a service worker dropped the header, and the header over it', async () => {
+    const t = await testApi();
+    const { accessToken } = await t.login();
+    for (const title of ['one', 'two', 'three']) await addTodo(t, accessToken, title);
+    const byQuery = readEventStream(await t.send('/api/events?lastEventId=1', { headers: bearer(accessToken) }));
+    opened.push(byQuery);
+    expect(await byQuery.next()).toEqual({ retry: '1000' });
+    expect((await take(byQuery, 2)).map(([id]) => id)).toEqual(['2', '3']);
+    const both = readEventStream(await t.send('/api/events?lastEventId=1', { headers: { ...bearer(accessToken), 'Last-Event-ID': '2' } }));
+    opened.push(both);
+    await both.next();
+    expect((await take(both, 1)).map(([id]) => id)).toEqual(['3']);
+  });
+
+  it('replays from where a fresh stream said the client stood, even when it saw no change', async () => {
     const t = await testApi();
     const { accessToken } = await t.login();
     await addTodo(t, accessToken, 'before');
-    const quiet = await open(t, accessToken);
-    expect(await quiet.next()).toEqual({ retry: '1000', id: '1' });
+    const quiet = readEventStream(await t.send('/api/events', { headers: bearer(accessToken) }));
+    opened.push(quiet);
+    expect(await quiet.next()).toEqual({ retry: '1000' });
+    expect(await quiet.next()).toEqual({ event: 'ready', data: '{"lastId":1}', id: '1' });
     await quiet.cancel();
     await addTodo(t, accessToken, 'while away');
     const again = await open(t, accessToken, '1');
-    await again.next();
     expect(await take(again, 1)).toEqual([['2', 'todo', { change: 'added', todo: expect.objectContaining({ title: 'while away' }) }]]);
   });
 
@@ -117,12 +133,11 @@ describe('GET /api/events', () => {
     ['older than the kept log', '0'],
     ['never given out', '999'],
     ['not a number', 'abc'],
-  ])('sends one reset, carrying the current position, for a Last-Event-ID %s, then goes on live', async (_, lastEventId) => {
+  ])('sends one reset, carrying the last id, for a Last-Event-ID %s, then goes on live', async (_, lastEventId) => {
     const t = await testApi();
     const { accessToken } = await t.login();
     for (let i = 0; i <= REPLAY_LOG_SIZE; i += 1) await addTodo(t, accessToken, `todo ${i}`);
     const reader = await open(t, accessToken, lastEventId);
-    expect(await reader.next()).toEqual({ retry: '1000' });
     expect(await reader.next()).toEqual({ event: 'reset', data: '', id: String(REPLAY_LOG_SIZE + 1) });
     await addTodo(t, accessToken, 'after');
     expect((await take(reader, 1)).map(([id, event]) => [id, event])).toEqual([[String(REPLAY_LOG_SIZE + 2), 'todo']]);
@@ -133,7 +148,6 @@ describe('GET /api/events', () => {
     const t = await testApi();
     const { accessToken } = await t.login();
     const reader = await open(t, accessToken);
-    await reader.next();
     await vi.advanceTimersByTimeAsync(SSE_HEARTBEAT_MS);
     expect(await reader.next()).toEqual({ comment: 'heartbeat' });
     await vi.advanceTimersByTimeAsync(SSE_HEARTBEAT_MS);
@@ -145,7 +159,6 @@ describe('GET /api/events', () => {
     const { accessToken } = await t.login();
     const expiresAt = (decodeJwt(accessToken).exp ?? 0) * 1000;
     const reader = await open(t, accessToken);
-    await reader.next();
     expect(await reader.next()).toBeUndefined();
     // setTimeout may round a millisecond down.
     expect(Date.now()).toBeGreaterThanOrEqual(expiresAt - 2);
@@ -156,7 +169,6 @@ describe('GET /api/events', () => {
     const t = await testApi();
     const { accessToken, cookie } = await t.login();
     const reader = await open(t, accessToken);
-    await reader.next();
     await t.send('/auth/logout', { method: 'POST', headers: { Cookie: cookie } });
     expect(await reader.next()).toBeUndefined();
     expect((await t.send('/api/events', { headers: bearer(accessToken) })).status).toBe(401);
@@ -168,8 +180,6 @@ describe('GET /api/events', () => {
     const other = await t.login();
     const reader = await open(t, stolen.accessToken);
     const bystander = await open(t, other.accessToken);
-    await reader.next();
-    await bystander.next();
     expect((await t.refresh(stolen.cookie)).status).toBe(200);
     t.clock.advance(1);
     expect((await t.refresh(stolen.cookie)).status).toBe(400);
@@ -206,7 +216,7 @@ describe('GET /api/events', () => {
     const reader = readEventStream(response);
     const blocks: EventBlock[] = [];
     for (let block = await reader.next(); block; block = await reader.next()) blocks.push(block);
-    expect(blocks[0]).toEqual({ retry: '1000', id: '0' });
+    expect(blocks[0]).toEqual({ retry: '1000' });
     expect(blocks.length).toBeLessThan(LIVE_QUEUE_LIMIT);
     for (let i = 0; i < MAX_LIVE_CONNECTIONS_PER_USER; i += 1) await open(t, accessToken);
   });

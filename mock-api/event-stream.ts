@@ -10,22 +10,29 @@ export const SSE_RETRY_MS = 1000;
 /** A comment this often keeps an idle stream open through proxies, ms. */
 export const SSE_HEARTBEAT_MS = 15_000;
 
-// hono's writeSSE writes events, each with a data field; a comment, and a block of fields that
-// dispatches no event, are written as they are.
+// hono's writeSSE writes events, each with a data field; the first block (the reconnect delay,
+// which dispatches no event) and the comment are written as they are.
+const OPENING = `retry: ${SSE_RETRY_MS}\n\n`;
 const HEARTBEAT = ': heartbeat\n\n';
-/** The first block: the reconnect delay and, on a fresh stream, the id the client stands at (it dispatches no event). */
-const opening = (position: number | undefined): string => `retry: ${SSE_RETRY_MS}\n${position === undefined ? '' : `id: ${position}\n`}\n`;
 
-/** Last-Event-ID as a number; anything but digits is NaN, which the hub answers with a reset. */
-function lastEventIdOf(header: string | undefined): number | undefined {
-  if (header === undefined || header === '') return undefined;
-  return /^\d{1,15}$/.test(header) ? Number(header) : Number.NaN;
+/**
+ * The client's last event id: the Last-Event-ID header, or else the `lastEventId` query parameter.
+ * Chromium does not hand Last-Event-ID to a service worker's fetch event, so a page behind the
+ * worker reconnects by itself, with the id in the URL. Anything but digits is NaN, which the hub
+ * answers with a reset.
+ */
+function lastEventIdOf(c: Context<MockApiEnv>): number | undefined {
+  const value = c.req.header('Last-Event-ID') || c.req.query('lastEventId');
+  if (value === undefined || value === '') return undefined;
+  return /^\d{1,15}$/.test(value) ? Number(value) : Number.NaN;
 }
 
 function sseSink(stream: SSEStreamingApi, dropConnection: () => void): LiveSink {
   return {
     async write(message: LiveMessage) {
       switch (message.type) {
+        case 'ready':
+          return stream.writeSSE({ id: String(message.lastId), event: 'ready', data: JSON.stringify({ lastId: message.lastId }) });
         case 'todo': {
           const { id, change, todo } = message.event;
           return stream.writeSSE({ id: String(id), event: 'todo', data: JSON.stringify({ change, todo }) });
@@ -47,23 +54,23 @@ function sseSink(stream: SSEStreamingApi, dropConnection: () => void): LiveSink 
 }
 
 /**
- * GET /api/events: the caller's changes as server-sent events, after what Last-Event-ID says
- * they missed. The stream ends cleanly when the access token it was opened with expires, or
+ * GET /api/events: the caller's changes as server-sent events, after what Last-Event-ID (or
+ * `?lastEventId=`) says they missed. The stream ends cleanly when the access token it was opened with expires, or
  * its session ends, so the browser's reconnect comes through the service worker with a fresh one.
  */
 export function eventStream(c: Context<MockApiEnv>, services: Services, caller: ApiCaller, dropConnection: () => void): Response {
-  const { feed, position } = services.live.open({
+  const feed = services.live.open({
     userId: caller.user.id,
     sid: caller.sid,
     expiresAt: caller.expiresAt,
-    lastEventId: lastEventIdOf(c.req.header('Last-Event-ID')),
+    lastEventId: lastEventIdOf(c),
   });
   const response = streamSSE(c, async (stream) => {
     const ended = new Promise<LiveEnd>((resolve) => feed.onEnd(resolve));
     stream.onAbort(() => feed.end('gone'));
     c.req.raw.signal.addEventListener('abort', () => feed.end('gone'), { once: true });
     const heartbeat = setInterval(() => feed.heartbeat(), SSE_HEARTBEAT_MS);
-    void stream.write(opening(position));
+    void stream.write(OPENING);
     feed.attach(sseSink(stream, dropConnection));
     await ended;
     clearInterval(heartbeat);

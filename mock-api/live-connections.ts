@@ -19,14 +19,8 @@ export interface LiveRequest {
   sid: string;
   /** Epoch ms at which the connection ends as `expired` (an event stream: its access token's `exp`). */
   expiresAt?: number;
-  /** The client's Last-Event-ID: the changes after it come first (or a reset). Undefined: live changes only. */
+  /** The client's last event id: the changes after it come first (or a reset). Undefined: a `ready`, then live changes. */
   lastEventId?: number;
-}
-
-/** An opened connection's feed, and, for one opened without Last-Event-ID, the id the client now stands at. */
-export interface OpenedLive {
-  feed: LiveFeed;
-  position?: number;
 }
 
 /** What the registry needs from the rest of the API. */
@@ -80,10 +74,10 @@ export class LiveConnections {
   }
 
   /**
-   * Opens a connection (429 when the user has no room): its feed has the replay, or a reset,
-   * queued, and the user's changes from now on. It ends by itself; a transport ends it as `gone`.
+   * Opens a connection (429 when the user has no room): its feed has a `ready`, the replay or a
+   * reset queued, and the user's changes from now on. It ends by itself; a transport ends it as `gone`.
    */
-  open(request: LiveRequest): OpenedLive {
+  open(request: LiveRequest): LiveFeed {
     const { userId, sid } = request;
     const { events, now } = this.deps;
     this.checkRoom(userId);
@@ -92,8 +86,7 @@ export class LiveConnections {
     this.#open.add(connection);
     // Subscribed and replayed in one step: no change falls between the two.
     const unsubscribe = events.subscribe(userId, (event) => feed.push({ type: 'todo', event }));
-    let position: number | undefined;
-    if (request.lastEventId === undefined) position = events.lastId(userId);
+    if (request.lastEventId === undefined) feed.push({ type: 'ready', lastId: events.lastId(userId) });
     else {
       const missed = events.since(userId, request.lastEventId);
       if (missed) for (const event of missed) feed.push({ type: 'todo', event });
@@ -114,7 +107,7 @@ export class LiveConnections {
     for (const [deadline, reason] of deadlines) {
       if (deadline !== undefined && !feed.ended) cancels.push(at(deadline, now, () => feed.end(reason)));
     }
-    return { feed, ...(position === undefined ? {} : { position }) };
+    return feed;
   }
 
   /** Ends every connection of a session that ended. */

@@ -9,6 +9,8 @@ export const LIVE_QUEUE_LIMIT = 100;
 
 /** What a live connection sends. */
 export type LiveMessage =
+  /** A connection opened without a last id is live from `lastId` on: where the client stands. */
+  | { type: 'ready'; lastId: number }
   | { type: 'todo'; event: LiveEvent }
   /** The changes the client asked for are gone: it must fetch the list again; `lastId` is where the log stands. */
   | { type: 'reset'; lastId: number }

@@ -19,7 +19,7 @@ function socketSink(ws: WSContext<WebSocketLike>): LiveSink {
   return {
     write: (message: LiveMessage) =>
       new Promise<void>((resolve, reject) => {
-        // A socket has no Last-Event-ID, so it is never reset; TCP keeps it open without heartbeats.
+        // A socket has no last id, so it is never reset and needs no position; TCP keeps it open without heartbeats.
         if (message.type !== 'todo') return resolve();
         const { id, change, todo } = message.event;
         socket.send(JSON.stringify({ type: 'todo', id, change, todo }), (error) => (error ? reject(error) : resolve()));
@@ -57,7 +57,7 @@ export function liveSocket(services: Services): MiddlewareHandler<MockApiEnv> {
     return upgradeWebSocket(c, {
       onOpen(_event, ws) {
         try {
-          feed = services.live.open({ userId: holder.userId, sid: holder.sid }).feed;
+          feed = services.live.open({ userId: holder.userId, sid: holder.sid });
         } catch {
           ws.close(TRY_AGAIN_LATER.code, TRY_AGAIN_LATER.reason);
           return;

@@ -98,7 +98,8 @@ describe('the in-browser API', () => {
     expect(stream.status).toBe(200);
     expect(stream.headers.get('Content-Type')).toBe('text/event-stream');
     const reader = readEventStream(stream);
-    expect(await reader.next()).toEqual({ retry: '1000', id: '0' });
+    expect(await reader.next()).toEqual({ retry: '1000' });
+    expect(await reader.next()).toMatchObject({ event: 'ready', id: '0' });
     // Another tab's write, through the same worker.
     await api.addTodo(token, 'From the other tab');
     const block = await reader.next();
