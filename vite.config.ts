@@ -83,7 +83,8 @@ function mockApi(): Plugin {
     name: 'mock-api',
     apply: 'serve',
     async configureServer(server) {
-      const api = await createNodeMockApi(configFromEnv(process.env));
+      // Vite's dev server keeps its upgrades (HMR) to itself: no WebSocket endpoint here.
+      const api = await createNodeMockApi(configFromEnv(process.env), { webSocket: false });
       const answer = getRequestListener(api.fetch, { errorHandler: answerUnreadableRequest });
       server.middlewares.use((req, res, next) => {
         if (API_PATH.test(req.url ?? '/')) void answer(req, res);

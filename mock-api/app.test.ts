@@ -342,9 +342,26 @@ describe('/__mock controls', () => {
     await t.send('/api/users', { headers: bearer(accessToken) });
     await t.send('/api/users');
     const stats = async (): Promise<unknown> => (await t.send('/__mock/stats')).json();
-    expect(await stats()).toEqual({ logins: 1, refreshes: 1, refreshFailures: 1, reuseDetected: 0, apiRequests: 2, apiUnauthorized: 1 });
+    const live = { liveConnections: 0, liveRefused: 0, liveDropped: 0 };
+    expect(await stats()).toEqual({
+      logins: 1,
+      refreshes: 1,
+      refreshFailures: 1,
+      reuseDetected: 0,
+      apiRequests: 2,
+      apiUnauthorized: 1,
+      ...live,
+    });
     expect((await t.send('/__mock/reset', { method: 'POST' })).status).toBe(204);
-    expect(await stats()).toEqual({ logins: 0, refreshes: 0, refreshFailures: 0, reuseDetected: 0, apiRequests: 0, apiUnauthorized: 0 });
+    expect(await stats()).toEqual({
+      logins: 0,
+      refreshes: 0,
+      refreshFailures: 0,
+      reuseDetected: 0,
+      apiRequests: 0,
+      apiUnauthorized: 0,
+      ...live,
+    });
     expect((await t.refresh(cookie)).status).toBe(400);
   });
 });

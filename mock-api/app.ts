@@ -3,17 +3,24 @@ import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { createAccessTokens, type AccessTokens } from './access-tokens.ts';
+import { authenticate } from './authenticate.ts';
+import { AVATAR_HEADERS, avatarSvg } from './avatar.ts';
 import type { MockApiConfig } from './config.ts';
-import { checkPresentation, createDpopServer, nonceHeader, tokenRequestKey, type DpopServer } from './dpop-http.ts';
+import { createDpopServer, nonceHeader, tokenRequestKey, type DpopServer } from './dpop-http.ts';
 import { HttpError, SERVER_ERROR } from './errors.ts';
+import { EventHub } from './event-hub.ts';
 import { Faults } from './faults.ts';
+import { LiveConnections } from './live-connections.ts';
+import { routeLive, type LiveRuntime } from './live-routes.ts';
 import { LoginThrottle } from './login-throttle.ts';
 import { RefreshTokens, type IssuedRefreshToken } from './refresh-tokens.ts';
 import type { ServicesSnapshot } from './snapshot.ts';
 import { securityHeaders } from './security-headers.ts';
 import { zeroStats, type Stats } from './stats.ts';
 import { Todos } from './todos.ts';
+import { CSV_HEADERS, todosCsv } from './todos-csv.ts';
 import { Users, type User } from './users.ts';
+import { WsTickets } from './ws-tickets.ts';
 
 /** A request body: always a JSON object, read once at the edge. */
 export type JsonObject = Record<string, unknown>;
@@ -29,7 +36,7 @@ export interface MockApiEnv {
 export type MockApi = Hono<MockApiEnv>;
 
 /** What the runtime an API runs in adds to it (node-app.ts for Node); the API itself is the same everywhere. */
-export interface MockApiOptions {
+export interface MockApiOptions extends LiveRuntime {
   /** The client's address, for the per-address sign-in limit; by default every request is one client. */
   clientAddress?: (c: Context) => string;
   /** The runtime's middleware, run ahead of the API's own on every request. */
@@ -49,6 +56,11 @@ export interface Services {
   throttle: LoginThrottle;
   dpop: DpopServer;
   faults: Faults;
+  /** Each user's changes, for the live endpoints. */
+  events: EventHub;
+  /** The open live connections (event streams, WebSockets). */
+  live: LiveConnections;
+  wsTickets: WsTickets;
 }
 
 type ApiContext = Context<MockApiEnv>;
@@ -104,9 +116,10 @@ const pathTargetsOnly: MiddlewareHandler = async (c, next) => {
   await next();
 };
 
+/** `Cache-Control: no-store`, unless the handler chose a policy of its own (the avatar's). */
 const noStore: MiddlewareHandler = async (c, next) => {
   await next();
-  c.header('Cache-Control', 'no-store');
+  if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store');
 };
 
 /**
@@ -242,32 +255,6 @@ async function grant(
   return c.json({ access_token: accessToken, token_type: tokenType, expires_in: services.config.accessTtl, user });
 }
 
-// RFC 6750 2.1 and RFC 9449 7.1: exactly one "Bearer <token68>" or "DPoP <token68>"; two joined
-// headers or another scheme are malformed.
-const AUTHORIZATION = /^(Bearer|DPoP) ([A-Za-z0-9\-._~+/]+=*)$/;
-
-async function authenticate(c: ApiContext, services: Services): Promise<User> {
-  const header = c.req.header('Authorization');
-  if (header === undefined) {
-    // RFC 6750 3.1: no error code when the request carried no credentials.
-    throw new HttpError(401, 'invalid_token', 'A bearer token is required.', { 'WWW-Authenticate': 'Bearer realm="api"' });
-  }
-  const match = AUTHORIZATION.exec(header);
-  if (!match?.[1] || !match[2]) throw new HttpError(400, 'invalid_request', 'Authorization must be a single Bearer or DPoP token.');
-  const payload = await services.accessTokens.verify(match[2]);
-  // A token lives no longer than its session: sign-out, reuse detection or expiry of the
-  // refresh-token family (its sid) ends it too.
-  const live = typeof payload?.sid === 'string' && services.refreshTokens.isActive(payload.sid);
-  const user = live && payload?.sub && /^\d+$/.test(payload.sub) ? services.users.byId(Number(payload.sub)) : undefined;
-  if (!user) {
-    throw new HttpError(401, 'invalid_token', 'The access token is invalid or expired.', {
-      'WWW-Authenticate': 'Bearer realm="api", error="invalid_token", error_description="The access token is invalid or expired"',
-    });
-  }
-  if (payload) await checkPresentation(c, services.dpop, match[1], match[2], payload);
-  return user;
-}
-
 function routeAuth(app: MockApi, services: Services, clientAddress: (c: ApiContext) => string): void {
   app.post('/auth/login', async (c) => {
     const body = c.get('body');
@@ -336,14 +323,28 @@ function routeApi(app: MockApi, services: Services): void {
     const user = await authenticate(c, services);
     return c.json(services.todos.add(user.id, c.get('body')), 201);
   });
+  app.get('/api/todos.csv', async (c) => c.body(todosCsv(services.todos.list((await authenticate(c, services)).id)), 200, CSV_HEADERS));
+  // Digits only: no other path under /api/todos/ (nor /api/todos.csv) is a todo.
+  app.patch('/api/todos/:id{[0-9]+}', async (c) => {
+    const user = await authenticate(c, services);
+    return c.json(services.todos.update(user.id, Number(c.req.param('id')), c.get('body')));
+  });
+  app.delete('/api/todos/:id{[0-9]+}', async (c) => {
+    services.todos.remove((await authenticate(c, services)).id, Number(c.req.param('id')));
+    return c.body(null, 204);
+  });
+  app.get('/api/avatar', async (c) => c.body(await avatarSvg(await authenticate(c, services)), 200, AVATAR_HEADERS));
   app.get('/.well-known/jwks.json', (c) => c.json(services.accessTokens.jwks()));
 }
 
 function routeControls(app: MockApi, services: Services): void {
-  app.get('/__mock/stats', (c) => c.json(services.stats));
+  app.get('/__mock/stats', (c) => c.json({ ...services.stats, liveConnections: services.live.count }));
   app.post('/__mock/reset', (c) => {
+    // Ends every session, and with them every live connection.
     services.refreshTokens.reset();
     services.todos.reset();
+    services.events.reset();
+    services.wsTickets.reset();
     services.throttle.reset();
     services.faults.clear();
     services.dpop.proofs.reset();
@@ -373,20 +374,28 @@ function routeControls(app: MockApi, services: Services): void {
  */
 export async function createServices(config: MockApiConfig, snapshot?: ServicesSnapshot): Promise<Services> {
   const { issuer, audience, accessTtl: ttl, now } = config;
+  const stats = zeroStats();
+  const events = new EventHub();
+  const refreshTokens = new RefreshTokens({ ttl: config.refreshTtl, grace: config.reuseGrace, now, onEnd: (sid) => live.endSession(sid) });
+  const live = new LiveConnections({ events, stats, now, sessionEndsAt: (sid) => refreshTokens.activeUntil(sid) });
   const services: Services = {
     config,
     users: await Users.create(config.pbkdf2Iterations),
     accessTokens: await createAccessTokens({ issuer, audience, ttl, now }, snapshot?.signingKey),
-    refreshTokens: new RefreshTokens({ ttl: config.refreshTtl, grace: config.reuseGrace, now }),
-    todos: new Todos(),
-    stats: zeroStats(),
+    refreshTokens,
+    todos: new Todos((userId, change, todo) => events.publish(userId, change, todo)),
+    stats,
     throttle: new LoginThrottle({ ...config.rateLimit, now }),
     dpop: createDpopServer(config),
     faults: new Faults(),
+    events,
+    live,
+    wsTickets: new WsTickets(now),
   };
   if (snapshot) {
     services.refreshTokens.restore(snapshot.refreshTokens);
     services.todos.restore(snapshot.todos);
+    if (snapshot.events) services.events.restore(snapshot.events);
   }
   return services;
 }
@@ -427,6 +436,7 @@ export function mockApiApp(services: Services, options: MockApiOptions = {}): Mo
 
   routeAuth(app, services, options.clientAddress ?? oneClient);
   routeApi(app, services);
+  routeLive(app, services, options);
   if (config.controls) routeControls(app, services);
   if (options.fallback) app.use(options.fallback);
 

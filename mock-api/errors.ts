@@ -6,16 +6,20 @@ export type ApiErrorCode =
   | 'invalid_credentials'
   | 'invalid_grant'
   | 'invalid_token'
+  | 'invalid_ticket'
   | 'invalid_dpop_proof'
   | 'use_dpop_nonce'
   | 'rate_limited'
+  | 'too_many_streams'
   | 'cross_site_request'
   | 'not_found'
   | 'method_not_allowed'
   | 'payload_too_large'
   | 'unsupported_media_type'
+  | 'upgrade_required'
   | 'request_header_fields_too_large'
   | 'request_timeout'
+  | 'not_supported'
   | 'server_error';
 
 /** A failure that becomes a JSON error response `{ error, message }`; thrown anywhere inside a handler. */

@@ -104,3 +104,51 @@ describe('RefreshTokens bound to a DPoP key', () => {
     expect(await store.rotate(bound.token)).toEqual({ ok: false, reason: 'wrong_key' });
   });
 });
+
+describe('RefreshTokens session ends', () => {
+  function listened() {
+    const clock = { now: Date.UTC(2026, 0, 1) };
+    const ended: string[] = [];
+    const store = new RefreshTokens({ ttl: 3600, grace: 0, now: () => clock.now, onEnd: (familyId) => ended.push(familyId) });
+    return { clock, ended, store };
+  }
+
+  it('tells of a sign-out once, and of nothing for an unknown token', async () => {
+    const { ended, store } = listened();
+    const issued = await store.issue(1, true);
+    await store.revoke('unknown');
+    expect(ended).toEqual([]);
+    await store.revoke(issued.token);
+    await store.revoke(issued.token);
+    expect(ended).toEqual([issued.family]);
+  });
+
+  it('tells of a family ended by reuse or by another key', async () => {
+    const { clock, ended, store } = listened();
+    const reused = await store.issue(1, true);
+    await store.rotate(reused.token);
+    clock.now += 1;
+    expect((await store.rotate(reused.token)).ok).toBe(false);
+    const bound = await store.issue(1, true, 'key-a');
+    expect((await store.rotate(bound.token, 'key-b')).ok).toBe(false);
+    expect(ended).toEqual([reused.family, bound.family]);
+  });
+
+  it('tells of every live family at a reset, and not of one already ended', async () => {
+    const { ended, store } = listened();
+    const live = await store.issue(1, true);
+    const gone = await store.issue(2, true);
+    await store.revoke(gone.token);
+    store.reset();
+    expect(ended).toEqual([gone.family, live.family]);
+  });
+
+  it('says until when a family is live, and nothing once it is not', async () => {
+    const { clock, store } = listened();
+    const issued = await store.issue(1, true);
+    expect(store.activeUntil(issued.family)).toBe(clock.now + 3600_000);
+    clock.now += 3600_000;
+    expect(store.activeUntil(issued.family)).toBeUndefined();
+    expect(store.activeUntil('unknown')).toBeUndefined();
+  });
+});

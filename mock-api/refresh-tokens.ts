@@ -1,4 +1,4 @@
-import { base64url } from 'jose';
+import { freshToken, hashOf, type FreshToken } from './opaque-token.ts';
 
 /** A new refresh token and how long its cookie may live. */
 export interface IssuedRefreshToken {
@@ -46,22 +46,6 @@ export interface RefreshTokensSnapshot {
   tokens: [string, TokenRecord][];
 }
 
-/** A token made ahead of the state change that may hand it out, with its hash. */
-interface FreshToken {
-  token: string;
-  hash: string;
-}
-
-async function hashOf(token: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token));
-  return base64url.encode(new Uint8Array(digest));
-}
-
-async function freshToken(): Promise<FreshToken> {
-  const token = base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
-  return { token, hash: await hashOf(token) };
-}
-
 /**
  * Opaque refresh tokens: 256 random bits, stored only as SHA-256 hashes, rotated on every use
  * and grouped in families created at login (RFC 9700 4.14.2).
@@ -75,7 +59,8 @@ export class RefreshTokens {
    */
   readonly #recent = new Map<string, { token: string; until: number }>();
 
-  constructor(private readonly options: { ttl: number; grace: number; now: () => number }) {}
+  /** `onEnd` hears of every session (family) that is revoked: sign-out, reuse, a wrong key, a reset. */
+  constructor(private readonly options: { ttl: number; grace: number; now: () => number; onEnd?: (familyId: string) => void }) {}
 
   /** Starts a family for a user who just signed in; with `jkt`, bound to that DPoP key. */
   async issue(userId: number, persistent: boolean, jkt?: string): Promise<IssuedRefreshToken> {
@@ -106,7 +91,7 @@ export class RefreshTokens {
     if (now >= family.expiresAt) return { ok: false, reason: 'expired' };
     if (family.jkt !== undefined && family.jkt !== jkt) {
       // RFC 9449 5: a bound refresh token presented without its key's proof was stolen.
-      family.revoked = true;
+      this.#end(record.familyId, family);
       return { ok: false, reason: 'wrong_key' };
     }
     // A family from before DPoP is bound by its first refresh with a proof: the cookie alone
@@ -120,7 +105,7 @@ export class RefreshTokens {
       const withinGrace = now - record.replacedAt <= this.options.grace * 1000 && !record.graceUsed;
       if (!withinGrace || !successor) {
         // RFC 9700 4.14.2: a replayed refresh token means it leaked; end the whole family.
-        family.revoked = true;
+        this.#end(record.familyId, family);
         return { ok: false, reason: 'reused' };
       }
       record.graceUsed = true;
@@ -136,7 +121,7 @@ export class RefreshTokens {
   async revoke(token: string): Promise<void> {
     const record = this.#tokens.get(await hashOf(token));
     const family = record && this.#families.get(record.familyId);
-    if (family) family.revoked = true;
+    if (record && family) this.#end(record.familyId, family);
   }
 
   /** The DPoP key thumbprint a family is bound to, if any. */
@@ -146,12 +131,18 @@ export class RefreshTokens {
 
   /** Whether a family (an access token's `sid`) is still live: known, not revoked, not expired. */
   isActive(familyId: string): boolean {
-    const family = this.#families.get(familyId);
-    return family !== undefined && !family.revoked && this.options.now() < family.expiresAt;
+    return this.activeUntil(familyId) !== undefined;
   }
 
-  /** Forgets every family. */
+  /** When a live family ends by its absolute lifetime (epoch ms), or undefined when it is not live. */
+  activeUntil(familyId: string): number | undefined {
+    const family = this.#families.get(familyId);
+    return family !== undefined && !family.revoked && this.options.now() < family.expiresAt ? family.expiresAt : undefined;
+  }
+
+  /** Forgets every family; the live ones end. */
   reset(): void {
+    for (const [familyId, family] of this.#families) if (!family.revoked) this.options.onEnd?.(familyId);
     this.#families.clear();
     this.#tokens.clear();
     this.#recent.clear();
@@ -173,6 +164,12 @@ export class RefreshTokens {
     this.reset();
     for (const [id, family] of snapshot.families) this.#families.set(id, { ...family });
     for (const [hash, record] of snapshot.tokens) this.#tokens.set(hash, { ...record });
+  }
+
+  #end(familyId: string, family: Family): void {
+    if (family.revoked) return;
+    family.revoked = true;
+    this.options.onEnd?.(familyId);
   }
 
   #adopt(familyId: string, family: Family, fresh: FreshToken): IssuedRefreshToken {

@@ -2,8 +2,12 @@ import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { getMimeType } from 'hono/utils/mime';
 
-/** Every response, the built app's files included: the CSP and the hardening headers (SECURITY.md), nothing else. */
+/**
+ * Every response, the built app's files included: the CSP and the hardening headers (SECURITY.md),
+ * nothing else. A handler may set a stricter policy of its own (the avatar's), which is kept.
+ */
 export const securityHeaders = secureHeaders({
+  overwrite: false,
   contentSecurityPolicy: {
     defaultSrc: ["'self'"],
     scriptSrc: ["'self'"],

@@ -269,6 +269,89 @@ describe('mock-api/server.ts', () => {
   });
 });
 
+describe('WebSocket upgrades', () => {
+  const PAGE = 'http://localhost:4173';
+
+  function upgrade(path: string, headers: Record<string, string> = {}, method = 'GET'): string {
+    const all = {
+      Host: '127.0.0.1',
+      Connection: 'Upgrade',
+      Upgrade: 'websocket',
+      'Sec-WebSocket-Version': '13',
+      'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+      Origin: PAGE,
+      ...headers,
+    };
+    const lines = Object.entries(all).map(([name, value]) => `${name}: ${value}`);
+    return `${method} ${path} HTTP/1.1\r\n${lines.join('\r\n')}\r\n\r\n`;
+  }
+
+  async function ticket(): Promise<string> {
+    const login = await fetch(`http://127.0.0.1:${port}/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: 'ada', password: 'lovelace' }),
+    });
+    const { access_token: token } = (await login.json()) as { access_token: string };
+    const issued = await fetch(`http://127.0.0.1:${port}/api/ws-ticket`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, Origin: PAGE },
+    });
+    return ((await issued.json()) as { ticket: string }).ticket;
+  }
+
+  it.each([
+    ['an unknown ticket', () => upgrade('/api/ws?ticket=nope'), 401],
+    ['no ticket', () => upgrade('/api/ws'), 401],
+  ])('refuses an upgrade with %s before upgrading, closes, and keeps serving', async (_, request, status) => {
+    const result = await exchange([request(), GET_HOME], 2);
+    expect(result.responses.map((response) => response.status)).toEqual([status]);
+    expectClosedCleanly(result);
+    await expectStillServing();
+  });
+
+  it.each([
+    [
+      'to another protocol',
+      upgrade('/', { Upgrade: 'h2c', Connection: 'Upgrade, HTTP2-Settings', 'HTTP2-Settings': 'AAMAAABkAAQCAAAAAAIAAAAA' }),
+    ],
+    ['on a POST', upgrade('/api/ws?ticket=x', { 'Content-Length': '0' }, 'POST')],
+    ['of a path with no WebSocket', upgrade('/')],
+  ])('answers an upgrade %s with 400 and a JSON error, and keeps serving', async (_, request) => {
+    const result = await exchange([request, GET_HOME], 2);
+    expect(result.responses.map((response) => response.status)).toEqual([400]);
+    expectErrorShape(result.responses[0]);
+    expectClosedCleanly(result);
+    await expectStillServing();
+  });
+
+  it('answers an upgrade without a Sec-WebSocket-Key with 400, having used the ticket', async () => {
+    const issued = await ticket();
+    const malformed = upgrade(`/api/ws?ticket=${issued}`).replace(/Sec-WebSocket-Key: [^\r]+\r\n/, '');
+    expect((await exchange([malformed])).responses[0]?.status).toBe(400);
+    expect((await exchange([upgrade(`/api/ws?ticket=${issued}`)])).responses[0]?.status).toBe(401);
+    await expectStillServing();
+  });
+
+  it('keeps serving when a client resets the connection during an upgrade, or sends garbage once upgraded', async () => {
+    expect(await sendThenReset(upgrade('/api/ws?ticket=nope'))).toBe('HTTP/1.1 401 Unauthorized');
+    const upgraded = await new Promise<string>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      let seen = '';
+      socket.on('data', (chunk: Buffer) => {
+        seen += chunk.toString('latin1');
+        // Not a WebSocket frame at all: the server must close this socket, and only this one.
+        if (seen.startsWith('HTTP/1.1 101')) socket.write(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x00, 0x01, 0x02, 0x03]));
+      });
+      socket.on('close', () => resolve(seen.split('\r\n')[0] ?? ''));
+      socket.on('error', () => undefined);
+      void ticket().then((issued) => socket.write(upgrade(`/api/ws?ticket=${issued}`)));
+    });
+    expect(upgraded).toBe('HTTP/1.1 101 Switching Protocols');
+    await expectStillServing();
+  });
+});
+
 /** POSTs a login from a given loopback address (127.0.0.0/8 is all loopback) and resolves with the status. */
 function loginFrom(localAddress: string, password: string): Promise<number> {
   return new Promise((resolve, reject) => {

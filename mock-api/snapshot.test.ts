@@ -100,6 +100,31 @@ describe('a restarted API', () => {
   });
 });
 
+describe('a restarted API and its event numbering', () => {
+  it('continues each user’s change ids, so an id from before the restart never stands for another change', async () => {
+    const before = await createServices(config);
+    const { token } = await run(before).login();
+    await run(before).addTodo(token, 'one');
+    await run(before).addTodo(token, 'two');
+    const after = await restart(before);
+    expect(after.events.lastId(1)).toBe(2);
+    expect(after.events.since(1, 2)).toEqual([]);
+    // The changes themselves were not kept: a client further behind must fetch the list again.
+    expect(after.events.since(1, 1)).toBeUndefined();
+    await run(after).addTodo(token, 'three');
+    expect(after.events.since(1, 2)?.map((event) => event.id)).toEqual([3]);
+  });
+
+  it('restores a snapshot stored before there were change ids', async () => {
+    const services = await createServices(config);
+    const { token } = await run(services).login();
+    const { events: _, ...older } = snapshotOf(services);
+    const restored = parseSnapshot(structuredClone(older));
+    expect(restored).toBeDefined();
+    expect((await run(await createServices(config, restored)).todos(token)).status).toBe(200);
+  });
+});
+
 describe('snapshots', () => {
   it('hold refresh-token hashes, never a refresh token', async () => {
     const services = await createServices(config);
@@ -139,6 +164,7 @@ describe('snapshots', () => {
       { ...good, refreshTokens: { ...good.refreshTokens, families: [[familyId, { ...family, expiresAt: 'soon' }]] } },
       { ...good, refreshTokens: { ...good.refreshTokens, tokens: [[hash, { ...record, familyId: 7 }]] } },
       { ...good, todos: { ...good.todos, lists: [[1, [{ id: 1, title: null, done: false }]]] } },
+      { ...good, events: [[1, 'two']] },
     ];
     for (const value of damaged) expect(parseSnapshot(value)).toBeUndefined();
   });

@@ -1,5 +1,6 @@
 import type { SigningKey } from './access-tokens.ts';
 import type { Services } from './app.ts';
+import type { EventHubSnapshot } from './event-hub.ts';
 import type { Family, RefreshTokensSnapshot, TokenRecord } from './refresh-tokens.ts';
 import type { Todo, TodosSnapshot } from './todos.ts';
 
@@ -8,7 +9,8 @@ export const SNAPSHOT_VERSION = 1;
 
 /**
  * The mock API's state that a signed-in session needs across a restart (the in-browser demo's
- * worker is stopped when idle): the signing key, the refresh-token families and the todos, as
+ * worker is stopped when idle): the signing key, the refresh-token families, the todos and each
+ * user's last change id (so a reconnecting event stream is never told an id of another change), as
  * plain structured-cloneable data. Counters, rate limits, faults and DPoP replay caches are
  * left out: they start empty, as after a server restart.
  */
@@ -17,6 +19,8 @@ export interface ServicesSnapshot {
   signingKey: SigningKey;
   refreshTokens: RefreshTokensSnapshot;
   todos: TodosSnapshot;
+  /** Absent in a snapshot stored before live data: every user's numbering starts at 0. */
+  events?: EventHubSnapshot;
 }
 
 /** A copy of the state in `services`, to store. */
@@ -26,6 +30,7 @@ export function snapshotOf(services: Services): ServicesSnapshot {
     signingKey: services.accessTokens.signingKey(),
     refreshTokens: services.refreshTokens.snapshot(),
     todos: services.todos.snapshot(),
+    events: services.events.snapshot(),
   };
 }
 
@@ -76,7 +81,7 @@ function isSigningKey(value: unknown): value is SigningKey {
  */
 export function parseSnapshot(value: unknown): ServicesSnapshot | undefined {
   if (!isObject(value) || value.version !== SNAPSHOT_VERSION || !isSigningKey(value.signingKey)) return undefined;
-  const { refreshTokens, todos } = value;
+  const { refreshTokens, todos, events } = value;
   if (!isObject(refreshTokens) || !entriesOf(refreshTokens.families, isString, isFamily)) return undefined;
   if (!entriesOf(refreshTokens.tokens, isString, isTokenRecord)) return undefined;
   if (
@@ -86,10 +91,12 @@ export function parseSnapshot(value: unknown): ServicesSnapshot | undefined {
   ) {
     return undefined;
   }
+  if (events !== undefined && !entriesOf(events, isNumber, isNumber)) return undefined;
   return {
     version: SNAPSHOT_VERSION,
     signingKey: value.signingKey,
     refreshTokens: { families: refreshTokens.families, tokens: refreshTokens.tokens },
     todos: { lists: todos.lists, nextId: todos.nextId },
+    ...(events === undefined ? {} : { events }),
   };
 }

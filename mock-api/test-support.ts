@@ -1,9 +1,11 @@
-import { createMockApi, type MockApi } from './app.ts';
+import { createServices, mockApiApp, type MockApi, type Services } from './app.ts';
 import { mockApiConfig, type MockApiConfig } from './config.ts';
 
 /** A mock API on a manual clock, with cheap password hashing, for tests. */
 export interface TestApi {
   app: MockApi;
+  /** The state behind `app`. */
+  services: Services;
   clock: { now: number; advance(seconds: number): void };
   /** Sends a request to the app through `app.request()` (no socket: every request is the same client). */
   send(path: string, init?: RequestInit, origin?: string): Promise<Response>;
@@ -26,11 +28,13 @@ export async function testApi(overrides: Partial<MockApiConfig> = {}): Promise<T
       clock.now += seconds * 1000;
     },
   };
-  const app = await createMockApi(mockApiConfig({ pbkdf2Iterations: 1_000, controls: true, now: () => clock.now, ...overrides }));
+  const services = await createServices(mockApiConfig({ pbkdf2Iterations: 1_000, controls: true, now: () => clock.now, ...overrides }));
+  const app = mockApiApp(services);
   const send = async (path: string, init?: RequestInit, origin = 'http://localhost:4173'): Promise<Response> =>
     app.request(`${origin}${path}`, init);
   return {
     app,
+    services,
     clock,
     send,
     async login(username = 'test', password = 'test') {
@@ -44,5 +48,54 @@ export async function testApi(overrides: Partial<MockApiConfig> = {}): Promise<T
       return { accessToken: String(body.access_token), cookie: cookieOf(response), body };
     },
     refresh: (cookie) => send('/auth/refresh', { method: 'POST', headers: { Cookie: cookie } }),
+  };
+}
+
+/** Authorization for an access token. */
+export const bearer = (token: string): Record<string, string> => ({ Authorization: `Bearer ${token}` });
+
+/** One block of an event stream: its fields by name, a comment line as `comment`. */
+export type EventBlock = Record<string, string>;
+
+/** Reads an event stream block by block, as a test sees it. */
+export interface EventStreamReader {
+  /** The next block, or undefined once the stream has ended cleanly. */
+  next(): Promise<EventBlock | undefined>;
+  /** Stops reading: the client goes away. */
+  cancel(): Promise<void>;
+}
+
+function parseBlock(block: string): EventBlock {
+  const fields: EventBlock = {};
+  for (const line of block.split('\n')) {
+    if (line.startsWith(':')) fields.comment = line.slice(1).trim();
+    else {
+      const colon = line.indexOf(':');
+      fields[line.slice(0, colon)] = line.slice(colon + 1).replace(/^ /, '');
+    }
+  }
+  return fields;
+}
+
+/** A reader of the event stream `response` carries. */
+export function readEventStream(response: Response): EventStreamReader {
+  if (!response.body) throw new Error('the response has no body');
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = '';
+  return {
+    async next() {
+      for (;;) {
+        const end = buffered.indexOf('\n\n');
+        if (end >= 0) {
+          const block = buffered.slice(0, end);
+          buffered = buffered.slice(end + 2);
+          return parseBlock(block);
+        }
+        const { done, value } = await reader.read();
+        if (done) return undefined;
+        buffered += value;
+      }
+    },
+    cancel: () => reader.cancel(),
   };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readEventStream } from '../test-support.ts';
 import type { StoredCookie } from './cookie-jar.ts';
 import { createInBrowserApi } from './in-browser-api.ts';
 
@@ -37,6 +38,10 @@ function worker(storage: ReturnType<typeof browserStorage>, clock = { now: Date.
     todos: (token: string) => send('/api/todos', { headers: { Authorization: `Bearer ${token}` } }),
     addTodo: (token: string, title: string) =>
       send('/api/todos', { method: 'POST', headers: { Authorization: `Bearer ${token}`, ...JSON_TYPE }, body: JSON.stringify({ title }) }),
+    patchTodo: (token: string, id: number, body: string) =>
+      send(`/api/todos/${id}`, { method: 'PATCH', headers: { Authorization: `Bearer ${token}`, ...JSON_TYPE }, body }),
+    deleteTodo: (token: string, id: number) =>
+      send(`/api/todos/${id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${token}` } }),
   };
 }
 
@@ -73,6 +78,43 @@ describe('the in-browser API', () => {
     expect(await (await second.todos(fresh)).json()).toEqual([{ id: 1, title: 'Buy milk', done: false }]);
     // The signing key survived too: the token from before the stop is still good.
     expect((await second.todos(token)).status).toBe(200);
+  });
+
+  it('keeps a changed and a deleted todo across a worker stop', async () => {
+    const storage = browserStorage();
+    const first = worker(storage);
+    const token = await first.login();
+    await first.addTodo(token, 'Keep');
+    await first.addTodo(token, 'Drop');
+    expect((await first.patchTodo(token, 1, '{"done":true,"title":"Kept"}')).status).toBe(200);
+    expect((await first.deleteTodo(token, 2)).status).toBe(204);
+    expect(await (await worker(storage).todos(token)).json()).toEqual([{ id: 1, title: 'Kept', done: true }]);
+  });
+
+  it("streams the changes of every tab to every tab: the hub is the worker's", async () => {
+    const api = worker(browserStorage());
+    const token = await api.login();
+    const stream = await api.send('/api/events', { headers: { Authorization: `Bearer ${token}` } });
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get('Content-Type')).toBe('text/event-stream');
+    const reader = readEventStream(stream);
+    expect(await reader.next()).toEqual({ retry: '1000' });
+    expect(await reader.next()).toMatchObject({ event: 'ready', id: '0' });
+    // Another tab's write, through the same worker.
+    await api.addTodo(token, 'From the other tab');
+    const block = await reader.next();
+    expect(block).toMatchObject({ id: '1', event: 'todo' });
+    expect(JSON.parse(block?.data ?? '')).toEqual({ change: 'added', todo: { id: 1, title: 'From the other tab', done: false } });
+    await reader.cancel();
+  });
+
+  it('has no WebSocket: a ticket is 501 not_supported, and /api/ws does not exist', async () => {
+    const api = worker(browserStorage());
+    const token = await api.login();
+    const ticket = await api.send('/api/ws-ticket', { method: 'POST', headers: { Authorization: `Bearer ${token}`, Origin: ORIGIN } });
+    expect(ticket.status).toBe(501);
+    expect(await ticket.json()).toMatchObject({ error: 'not_supported', message: expect.stringContaining('/api/events') });
+    expect((await api.send('/api/ws', { headers: { Upgrade: 'websocket' } })).status).toBe(404);
   });
 
   it('signs out for good: the jar drops the cookie and the family stays revoked after a stop', async () => {
