@@ -8,7 +8,7 @@ export async function stats(origin: Origin): Promise<Stats> {
 }
 
 /** Signs in through the app's own form; the worker then holds the token. */
-export async function appPage(context: BrowserContext, origin: Origin): Promise<Page> {
+export async function appPage(context: BrowserContext, origin: Pick<Origin, 'url'>): Promise<Page> {
   const page = await context.newPage();
   await page.goto(`${origin.url}/login`);
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null);

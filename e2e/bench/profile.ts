@@ -13,6 +13,7 @@ import { chromiumLaunchOptions } from '../browser.ts';
 import { serveOnFreePort } from '../fixtures/serve-on-free-port.ts';
 import { stopAllWorkers } from '../workers.ts';
 import { buildVariant } from './build-variant.ts';
+import { appPage } from './clients.ts';
 import { summary, type Summary } from './statistics.ts';
 import type { ProfileEvent, WorkerProfile } from './worker-profile/events.ts';
 
@@ -141,13 +142,7 @@ function timedFetch(page: Page): Promise<{ fetchAt: number; gotAt: number }> {
 export async function profileWorker(browser: Browser, origin: string, requests: number, coldStarts: number): Promise<ProfileResult> {
   const context = await browser.newContext();
   try {
-    const page = await context.newPage();
-    await page.goto(`${origin}/login`);
-    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
-    await page.getByLabel('Username').fill('test');
-    await page.getByLabel('Password').fill('test');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: /Welcome/ }).waitFor();
+    const page = await appPage(context, { url: origin });
 
     for (let i = 0; i < requests; i += 1) await timedFetch(page);
     const phases = requestPhases((await profileOf(context, origin)).events);

@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page, type Response } from '@playwright/test';
 import { chromiumLaunchOptions } from '../browser.ts';
 import { buildVariant } from './build-variant.ts';
+import { appPage } from './clients.ts';
 import { stopAllWorkers } from '../workers.ts';
 import { DIST } from '../../mock-api/node-config.ts';
 import { startDistOrigin, type DistOrigin } from './servers.ts';
@@ -93,18 +94,12 @@ function recordFirstHeading(): void {
 async function preparedContext(browser: Browser, variant: Variant, origin: string): Promise<BrowserContext> {
   const context = await browser.newContext({ serviceWorkers: variant === 'noWorker' ? 'block' : 'allow' });
   await context.addInitScript(recordFirstHeading);
-  const page = await context.newPage();
+  let page: Page;
   if (variant === 'noWorker') {
+    page = await context.newPage();
     await page.goto(`${origin}/`, { waitUntil: 'load' });
     await page.waitForFunction(() => (window as unknown as { h1At?: number }).h1At !== undefined);
-  } else {
-    await page.goto(`${origin}/login`);
-    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
-    await page.getByLabel('Username').fill('test');
-    await page.getByLabel('Password').fill('test');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: /Welcome/ }).waitFor();
-  }
+  } else page = await appPage(context, { url: origin });
   await page.close();
   return context;
 }
