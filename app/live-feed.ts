@@ -1,7 +1,7 @@
 import type { TodoChange } from './todo-change';
 
 /** Where a live connection stands, as the session panel tells it. */
-export type LiveState = 'connecting' | 'connected' | 'reconnecting' | 'off';
+export type LiveState = 'connecting' | 'connected' | 'reconnecting' | 'paused' | 'off';
 
 /** What a live feed tells its owner. */
 export interface LiveHandlers {
