@@ -106,7 +106,7 @@ test.describe('writes made offline', () => {
     // The page's `online` event asks the worker to replay (and again, backing off, while writes
     // wait: the worker's network may come back a moment after the page's).
     await context.setOffline(false);
-    await expect(todoItems(page)).toHaveText([/^first offline Delete$/, /^second offline Delete$/]);
+    await expect(todoItems(page)).toHaveText([/^\s*first offline\s*Delete$/, /^\s*second offline\s*Delete$/]);
     expect(await serverTodos(request, 'test', 'test')).toEqual(['first offline', 'second offline']);
     expect(syncEvents()).toEqual([]);
   });
