@@ -1,6 +1,6 @@
 import { base64url, exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import type { APIRequestContext } from '@playwright/test';
-import { expect, JWT_PATTERN, signIn, test } from './fixtures';
+import { expect, JWT_PATTERN, signIn, test, turnLiveUpdatesOff } from './fixtures';
 import { baseUrl } from './server-env';
 
 // Sender-constrained tokens (RFC 9449), attacked from outside the browser and from page script
@@ -106,6 +106,8 @@ test.describe('DPoP-bound tokens', () => {
 
   test('from a same-origin page the worker does not control, the cookie alone gets no token', async ({ page, mock }) => {
     await signIn(page);
+    // The cookie-only refresh revokes the family: no live stream may refresh through it meanwhile.
+    await turnLiveUpdatesOff(page);
     const before = await mock.stats();
     const answers = await page.evaluate(async () => {
       const attempt = async (from: string, target: Window | null | undefined): Promise<{ from: string; status: number; body: string }> => {

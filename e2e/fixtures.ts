@@ -51,6 +51,16 @@ export async function signIn(page: Page, username = 'test', password = 'test', f
   await expect(page.getByRole('heading', { name: new RegExp(firstName) })).toBeVisible();
 }
 
+/**
+ * Turns the home page's live updates off and waits until they are. An event stream ends at its
+ * token's expiry and comes back through the worker with a fresh token, a refresh of its own: tests
+ * that count refreshes turn it off.
+ */
+export async function turnLiveUpdatesOff(page: Page): Promise<void> {
+  await page.getByLabel('Live updates via').selectOption({ label: 'Off' });
+  await expect(page.getByRole('status').filter({ hasText: 'Live updates:' })).toHaveText('Live updates: off');
+}
+
 /** A JWT-shaped string: three base64url segments, the first two JSON objects. */
 export const JWT_PATTERN = /eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{8,}/;
 

@@ -8,10 +8,11 @@ const todo = (page: Page, title: string) => todoItems(page).filter({ hasText: ti
 const offlineBanner = (page: Page) => page.getByRole('status').filter({ hasText: 'You are offline' });
 const droppedNotice = (page: Page) => page.getByRole('alert').filter({ hasText: /not (sent|saved)/ });
 
-/** Adds a todo through the form. */
+/** Adds a todo through the form, and waits until the form has taken it (it then empties the field). */
 async function addTodo(page: Page, title: string): Promise<void> {
   await page.getByLabel('New todo').fill(title);
   await page.getByRole('button', { name: 'Add' }).click();
+  await expect(page.getByLabel('New todo')).toHaveValue('');
 }
 
 /** Cuts the network (the page's and the worker's) and waits until the page knows. */
@@ -106,7 +107,7 @@ test.describe('writes made offline', () => {
     // The page's `online` event asks the worker to replay (and again, backing off, while writes
     // wait: the worker's network may come back a moment after the page's).
     await context.setOffline(false);
-    await expect(todoItems(page)).toHaveText(['first offline', 'second offline']);
+    await expect(todoItems(page)).toHaveText([/^\s*first offline\s*Delete$/, /^\s*second offline\s*Delete$/]);
     expect(await serverTodos(request, 'test', 'test')).toEqual(['first offline', 'second offline']);
     expect(syncEvents()).toEqual([]);
   });

@@ -1,4 +1,4 @@
-import { expect, JWT_PATTERN, signIn, test } from './fixtures';
+import { expect, JWT_PATTERN, signIn, test, turnLiveUpdatesOff } from './fixtures';
 import { askWorker } from './helpers/ask-worker';
 import { jwtsReadableByPage } from './helpers/page-secrets';
 
@@ -49,6 +49,7 @@ test.describe('the token never reaches the page', () => {
 
   test('a page cannot call the token endpoints: the worker answers 403 broker_only', async ({ page, mock }) => {
     await signIn(page);
+    await turnLiveUpdatesOff(page);
     const before = await mock.stats();
     const replies = await page.evaluate(async () => {
       const refresh = await fetch('/auth/refresh', { method: 'POST' });
