@@ -1,6 +1,7 @@
 import { anyUser, type UserParser, type UserRecord } from '../protocol.ts';
 import type { AuthAdapter, AuthEndpoints } from './adapters/auth-adapter.ts';
 import { cookieSession } from './adapters/cookie-session.ts';
+import { isRedirectAdapter, type RedirectAuthAdapter } from './adapters/redirect-adapter.ts';
 import { createQueueMatcher, parseQueueRule, type QueueRule } from './offline-queue/queue-rules.ts';
 import { createMatcher, matchesRule, navigationDenylist, parseUrlRule, ruleUrl, type UrlRule } from './url-rules.ts';
 
@@ -9,8 +10,8 @@ import { createMatcher, matchesRule, navigationDenylist, parseUrlRule, ruleUrl, 
  * Every URL is absolute or a path on the worker's own origin.
  */
 export interface TokenBrokerOptions<User = UserRecord> {
-  /** Knows the token server. Default `cookieSession()`. */
-  adapter?: AuthAdapter;
+  /** Knows the token server. Default `cookieSession()`; `oidc({...})` signs in at an OpenID Provider by redirect. */
+  adapter?: AuthAdapter | RedirectAuthAdapter;
   /**
    * Where the access token may go: each entry an exact origin plus an exact path (`/users`) or a
    * path prefix ending in `/` (`/api/`). Default `['/api/']`.
@@ -51,8 +52,8 @@ export interface TokenBrokerOptions<User = UserRecord> {
 /** The options checked and resolved: what the broker core runs on. */
 export interface BrokerConfig<User = UserRecord> {
   readonly origin: string;
-  readonly adapter: AuthAdapter;
-  /** The adapter's endpoints as absolute URLs. */
+  readonly adapter: AuthAdapter | RedirectAuthAdapter;
+  /** The adapter's endpoints as absolute URLs (a redirect adapter's server, for log lines, as login and refresh). */
   readonly endpoints: Readonly<Record<keyof AuthEndpoints, string | undefined>> & { readonly login: string; readonly refresh: string };
   readonly allowlist: readonly UrlRule[];
   readonly brokerOnly: readonly UrlRule[];
@@ -106,6 +107,17 @@ function checkAdapter(adapter: AuthAdapter): void {
     throw new TypeError('adapter.endpoints must name login and refresh');
 }
 
+/** A redirect adapter's rule for its redirect URI, which must be on the worker's origin (the worker sees no other navigations). */
+function redirectRule(adapter: RedirectAuthAdapter, origin: string): UrlRule {
+  if (typeof adapter.connect !== 'function') throw new TypeError('adapter.connect must be a function');
+  const rule = parseUrlRule(adapter.redirectUri, origin, 'adapter.redirectUri');
+  if (rule.origin !== origin)
+    throw new TypeError(
+      `adapter.redirectUri (${ruleUrl(rule)}) must be on the worker's origin (${origin}): the worker only sees navigations to it`,
+    );
+  return rule;
+}
+
 function endpoint(adapter: AuthAdapter, name: keyof AuthEndpoints, origin: string): UrlRule | undefined {
   const value = adapter.endpoints[name];
   if (value === undefined && name === 'logout') return undefined;
@@ -138,17 +150,29 @@ export function resolveOptions<User = UserRecord>(options: TokenBrokerOptions<Us
   }
   const base = { origin: checkOrigin(origin) };
   const adapter = options.adapter ?? cookieSession();
-  checkAdapter(adapter);
-  const login = endpoint(adapter, 'login', base.origin) as UrlRule;
-  const refresh = endpoint(adapter, 'refresh', base.origin) as UrlRule;
-  const logout = endpoint(adapter, 'logout', base.origin);
-  const endpointRules = [login, refresh, ...(logout ? [logout] : [])];
+  let endpoints: BrokerConfig['endpoints'];
+  let endpointRules: Record<string, UrlRule | undefined>;
+  if (isRedirectAdapter(adapter)) {
+    // Its token endpoints are the provider's, found by discovery; pages may not fetch its redirect URI.
+    endpointRules = { redirectUri: redirectRule(adapter, base.origin) };
+    endpoints = { login: adapter.server, refresh: adapter.server, logout: undefined };
+  } else {
+    checkAdapter(adapter);
+    const login = endpoint(adapter, 'login', base.origin) as UrlRule;
+    const refresh = endpoint(adapter, 'refresh', base.origin) as UrlRule;
+    const logout = endpoint(adapter, 'logout', base.origin);
+    endpointRules = { login, refresh, logout };
+    endpoints = { login: ruleUrl(login), refresh: ruleUrl(refresh), logout: logout && ruleUrl(logout) };
+  }
   const allowlist = rules(options.allowlist, ['/api/'], 'allowlist', base.origin);
   if (allowlist.length === 0) throw new TypeError('allowlist: at least one URL is needed, or the broker has nothing to do');
-  const brokerOnly = rules(options.brokerOnly, endpointRules.map(ruleUrl), 'brokerOnly', base.origin);
-  for (const [name, rule] of Object.entries({ login, refresh, logout })) {
-    if (rule && !brokerOnly.some((only) => matchesRule(only, new URL(ruleUrl(rule))))) {
-      throw new TypeError(`brokerOnly must cover adapter.endpoints.${name} (${ruleUrl(rule)}): pages must not call the token endpoints`);
+  const defaultBrokerOnly = Object.values(endpointRules).flatMap((rule) => (rule ? [ruleUrl(rule)] : []));
+  const brokerOnly = rules(options.brokerOnly, defaultBrokerOnly, 'brokerOnly', base.origin);
+  if (!isRedirectAdapter(adapter)) {
+    for (const [name, rule] of Object.entries(endpointRules)) {
+      if (rule && !brokerOnly.some((only) => matchesRule(only, new URL(ruleUrl(rule))))) {
+        throw new TypeError(`brokerOnly must cover adapter.endpoints.${name} (${ruleUrl(rule)}): pages must not call the token endpoints`);
+      }
     }
   }
   if (options.offlineQueue !== undefined && !Array.isArray(options.offlineQueue))
@@ -165,7 +189,7 @@ export function resolveOptions<User = UserRecord>(options: TokenBrokerOptions<Us
   return Object.freeze({
     origin: base.origin,
     adapter,
-    endpoints: Object.freeze({ login: ruleUrl(login), refresh: ruleUrl(refresh), logout: logout && ruleUrl(logout) }),
+    endpoints: Object.freeze(endpoints),
     allowlist: Object.freeze(allowlist),
     brokerOnly: Object.freeze(brokerOnly),
     isAllowed: createMatcher(allowlist),
