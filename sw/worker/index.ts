@@ -33,6 +33,8 @@ export {
 export type { AuthAdapter, AuthEndpoints, AuthRequest, Grant } from './adapters/auth-adapter.ts';
 export { cookieSession, type CookieSessionOptions } from './adapters/cookie-session.ts';
 export { jsonApi, type JsonApiOptions } from './adapters/json-api.ts';
+export { oidc } from './oidc/oidc.ts';
+export type { IdTokenClaims, OidcOptions } from './oidc/oidc-options.ts';
 export {
   isRedirectAdapter,
   RefreshTokenLostError,
