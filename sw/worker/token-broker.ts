@@ -9,7 +9,7 @@ import type {
   UserRecord,
   WritesChangedMessage,
 } from '../protocol.ts';
-import { createMemoryAdapterStore, type AdapterStore } from './adapter-store.ts';
+import type { AdapterStore } from './adapter-store.ts';
 import type { AuthAdapter, AuthRequest, Grant } from './adapters/auth-adapter.ts';
 import { isRedirectAdapter, RefreshTokenLostError, type RedirectClient } from './adapters/redirect-adapter.ts';
 import { diagnose } from './diagnose.ts';
@@ -159,7 +159,7 @@ export class TokenBroker<User = UserRecord> {
       transport: (request) => this.#deps.transport(request),
       clock: deps.clock,
       log: deps.log,
-      store: deps.adapterStore ?? createMemoryAdapterStore(),
+      store: deps.adapterStore,
       dpopKey: deps.dpop?.keyPair?.bind(deps.dpop),
       timeoutMs: config.authTimeoutMs,
       persist: (write) => this.#persist(write, (error) => `the ${adapter.name} adapter's record could not be stored (${String(error)})`),

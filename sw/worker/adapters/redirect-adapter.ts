@@ -11,8 +11,8 @@ export interface RedirectContext {
   readonly transport: Transport;
   readonly clock: Clock;
   readonly log: Log;
-  /** IndexedDB in the worker (shared with pages: nothing usable elsewhere goes there). */
-  readonly store: AdapterStore;
+  /** IndexedDB in the worker (shared with pages: nothing usable elsewhere goes there); none: the adapter keeps its records in memory. */
+  readonly store: AdapterStore | undefined;
   /** The broker's DPoP key pair, when tokens are bound: the token endpoint's proofs and the API's use one key. */
   readonly dpopKey: (() => Promise<CryptoKeyPair>) | undefined;
   /** How long one call to the provider may take, ms. */
@@ -84,9 +84,7 @@ export function isRedirectAdapter(adapter: AuthAdapter | RedirectAuthAdapter): a
  * session is over and the user signs in again. `invalid_grant`, so the broker ends the session.
  */
 export class RefreshTokenLostError extends BrokerError {
-  constructor(
-    message = 'The refresh token was kept in worker memory only (the provider does not bind it to the key) and went with the stopped worker; sign in again.',
-  ) {
+  constructor(message: string) {
     super('invalid_grant', message);
   }
 }

@@ -1,3 +1,4 @@
+import { createMemoryAdapterStore } from '../adapter-store.ts';
 import type { RedirectClient, RedirectContext } from '../adapters/redirect-adapter.ts';
 import { RFC6749 } from '../adapters/error-semantics.ts';
 import { authorizationUrl, type AuthorizeDeps } from './authorize.ts';
@@ -22,6 +23,7 @@ function ownUrl(value: string, origin: string, what: string): URL {
 /** Starts the oidc preset's client for one broker (the `connect` of the adapter `oidc()` returns). */
 export function connectOidc(configured: OidcSettings, context: RedirectContext): RedirectClient {
   const { origin, log } = context;
+  const store = context.store ?? createMemoryAdapterStore();
   const callback = ownUrl(configured.redirectUri, origin, 'redirectUri');
   const settings: OidcSettings = {
     ...configured,
@@ -34,7 +36,7 @@ export function connectOidc(configured: OidcSettings, context: RedirectContext):
   const session = new SessionTokens({
     settings,
     provider,
-    refreshTokens: new RefreshTokenStore(context.store, context.persist, owner),
+    refreshTokens: new RefreshTokenStore(store, context.persist, owner),
     log,
     bound,
     userOf,
@@ -42,7 +44,7 @@ export function connectOidc(configured: OidcSettings, context: RedirectContext):
   const authorize: AuthorizeDeps = {
     settings,
     provider,
-    pending: new PendingAuthorizations(context.store, context.clock),
+    pending: new PendingAuthorizations(store, context.clock),
     clock: context.clock,
     redirectUri: callback.href,
   };

@@ -50,7 +50,9 @@ export class SessionTokens {
     if (!held) {
       throw this.#noRefreshToken
         ? new RefreshTokenLostError('The provider issued no refresh token (was offline_access granted?); sign in again.')
-        : new RefreshTokenLostError();
+        : new RefreshTokenLostError(
+            'The refresh token was kept in worker memory only (the provider does not bind it to the key) and went with the stopped worker; sign in again.',
+          );
     }
     const generation = refreshTokens.generation;
     const metadata = await provider.metadata();
