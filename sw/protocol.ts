@@ -1,7 +1,9 @@
 /**
  * The message protocol between pages and the service worker (docs/contract.md, "Messages"):
  * the types both halves share and the validators each side runs on what it receives.
- * No message ever carries a token.
+ * No message carries an access or a refresh token. One carries an ID token: the `oidc`
+ * adapter's `endSessionUrl`, whose `id_token_hint` (OpenID Connect RP-Initiated Logout) the
+ * page hands the provider at sign-out, after the refresh token was revoked.
  */
 import { BROKER_ERROR_CODES, type BrokerErrorBody } from './errors.ts';
 

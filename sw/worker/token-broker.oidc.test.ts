@@ -156,13 +156,20 @@ describe('the callback', () => {
     expect(logs).toEqual([]);
   });
 
-  it('is caught only as a top-level navigation, before the 403 for /auth/', () => {
+  it('is caught on every navigation, frames too, before the 403 for /auth/; a fetch of it is refused', () => {
     const broker = makeBroker();
     const url = `${ORIGIN}/auth/callback?code=c&state=s`;
     expect(broker.classify(navigation(url))).toBe('callback');
-    expect(broker.classify(new Request(url))).toBe('broker-only');
     const framed = Object.defineProperties(new Request(url), { mode: { value: 'navigate' }, destination: { value: 'iframe' } });
-    expect(broker.classify(framed)).toBe('broker-only');
+    expect(broker.classify(framed)).toBe('callback');
+    expect(broker.classify(new Request(url))).toBe('broker-only');
+  });
+
+  it('never lets a code in a fragment follow the redirect to the sign-in page', async () => {
+    // Someone else's flow, answered in a fragment: the worker sees no state, and the browser would
+    // carry the fragment over to a Location that has none.
+    const response = await callback(makeBroker(), `${ORIGIN}/auth/callback`);
+    expect(response.headers.get('Location')).toBe(`${ORIGIN}/login?signInError=state_mismatch#`);
   });
 
   it('lends the API a DPoP-bound token whose proofs use the key the code was bound to', async () => {
@@ -179,7 +186,7 @@ describe('the callback', () => {
   ])('refuses %s as state_mismatch without calling the token endpoint', async (_name, approval) => {
     const broker = makeBroker();
     const response = await signIn(broker, '/todos', approval);
-    expect(response.headers.get('Location')).toBe(`${ORIGIN}/login?signInError=state_mismatch`);
+    expect(response.headers.get('Location')).toBe(`${ORIGIN}/login?signInError=state_mismatch#`);
     expect(provider.tokenCalls).toEqual([]);
     expect((await broker.session()).status).toBe('signed-out');
     expect(logs).toEqual([expect.stringMatching(/^sign-in failed \(oidc, https:\/\/id\.test\/\): state_mismatch: /)]);
@@ -190,14 +197,14 @@ describe('the callback', () => {
     const url = provider.approve(await broker.authorize());
     expect((await callback(broker, url)).headers.get('Location')).toBe(`${ORIGIN}/`);
     const replay = await callback(broker, url);
-    expect(replay.headers.get('Location')).toBe(`${ORIGIN}/login?signInError=state_mismatch`);
+    expect(replay.headers.get('Location')).toBe(`${ORIGIN}/login?signInError=state_mismatch#`);
     expect(codeCalls()).toBe(1);
   });
 
   it('refuses a callback that comes after ten minutes as state_mismatch, and one to a worker started since (IndexedDB) is fine', async () => {
     const url = provider.approve(await makeBroker().authorize());
     clock.advance(10 * 60_000);
-    expect((await callback(makeBroker(), url)).headers.get('Location')).toBe(`${ORIGIN}/login?signInError=state_mismatch`);
+    expect((await callback(makeBroker(), url)).headers.get('Location')).toBe(`${ORIGIN}/login?signInError=state_mismatch#`);
     const fresh = provider.approve(await makeBroker().authorize());
     clock.advance(5 * 60_000);
     expect((await callback(makeBroker(), fresh)).headers.get('Location')).toBe(`${ORIGIN}/`);
@@ -206,14 +213,14 @@ describe('the callback', () => {
 
   it('refuses an iss naming another provider (RFC 9207) as issuer_mismatch, without a token request', async () => {
     const response = await signIn(makeBroker(), '/', { iss: 'https://evil.example' });
-    expect(response.headers.get('Location')).toBe(`${ORIGIN}/login?signInError=issuer_mismatch`);
+    expect(response.headers.get('Location')).toBe(`${ORIGIN}/login?signInError=issuer_mismatch#`);
     expect(provider.tokenCalls).toEqual([]);
   });
 
   it('passes access_denied on, and the sign-in is used up', async () => {
     const broker = makeBroker();
     const response = await signIn(broker, '/', { error: 'access_denied' });
-    expect(response.headers.get('Location')).toBe(`${ORIGIN}/login?signInError=access_denied`);
+    expect(response.headers.get('Location')).toBe(`${ORIGIN}/login?signInError=access_denied#`);
     expect(await pendingIn()).toEqual([]);
     expect(provider.tokenCalls).toEqual([]);
   });
@@ -221,10 +228,10 @@ describe('the callback', () => {
   it('refuses an ID token with another nonce (nonce_mismatch) or a forged signature (invalid_id_token)', async () => {
     provider.wrongNonce = 'not-this-one';
     const broker = makeBroker();
-    expect((await signIn(broker)).headers.get('Location')).toBe(`${ORIGIN}/login?signInError=nonce_mismatch`);
+    expect((await signIn(broker)).headers.get('Location')).toBe(`${ORIGIN}/login?signInError=nonce_mismatch#`);
     provider.wrongNonce = undefined;
     provider.forgeSignature = true;
-    expect((await signIn(broker)).headers.get('Location')).toBe(`${ORIGIN}/login?signInError=invalid_id_token`);
+    expect((await signIn(broker)).headers.get('Location')).toBe(`${ORIGIN}/login?signInError=invalid_id_token#`);
     expect((await broker.session()).status).toBe('signed-out');
     expect(await adapterStore.get('oidc-refresh-token')).toBeUndefined();
     expect(logs.join('\n')).not.toMatch(/code=|code_verifier|eyJ/);
@@ -235,7 +242,7 @@ describe('the callback', () => {
     const url = await broker.authorize();
     const callbackUrl = provider.approve(url);
     provider.mode = 'unavailable';
-    expect((await callback(broker, callbackUrl)).headers.get('Location')).toBe(`${ORIGIN}/sign-in?from=oidc&signInError=auth_unavailable`);
+    expect((await callback(broker, callbackUrl)).headers.get('Location')).toBe(`${ORIGIN}/sign-in?from=oidc&signInError=auth_unavailable#`);
     provider.mode = 'ok';
     const reused = new URL(provider.approve(await broker.authorize()));
     const first = await callback(broker, reused.href);
@@ -243,7 +250,7 @@ describe('the callback', () => {
     // The same code once more, under a fresh state: the provider refuses it.
     const again = new URL(provider.approve(await broker.authorize()));
     again.searchParams.set('code', reused.searchParams.get('code') ?? '');
-    expect((await callback(broker, again.href)).headers.get('Location')).toBe(`${ORIGIN}/sign-in?from=oidc&signInError=invalid_grant`);
+    expect((await callback(broker, again.href)).headers.get('Location')).toBe(`${ORIGIN}/sign-in?from=oidc&signInError=invalid_grant#`);
   });
 
   it('retries the code exchange once with the nonce the provider asks for (RFC 9449 8)', async () => {

@@ -109,8 +109,6 @@ const bodyOf = (request: Request): Promise<ArrayBuffer | undefined> =>
 const isNetworkFailure = (error: unknown): boolean =>
   error instanceof BrokerError ? error.code === 'network' || error.code === 'timeout' : error instanceof TypeError;
 const sameLock: Lock = (task) => task();
-// Frames are no top-level navigation: a sign-in completes only where the user sees the address bar.
-const FRAMES = new Set(['iframe', 'frame', 'embed', 'object']);
 // Failures that are the user's or the session's, not the configuration's: not worth a log line.
 const EXPECTED = new Set(['invalid_credentials', 'rate_limited']);
 
@@ -188,8 +186,9 @@ export class TokenBroker<User = UserRecord> {
 
   /** Sorts a page's request: token-bearing API call, refused token-endpoint call, or none of ours. */
   classify(request: Request, url: URL = new URL(request.url)): RequestKind {
-    // The provider sending the browser back: caught before the 403 for the token paths (/auth/).
-    if (request.mode === 'navigate' && !FRAMES.has(request.destination) && this.#redirect?.isCallback(url)) return 'callback';
+    // The provider sending the browser back: caught before the 403 for the token paths (/auth/), in
+    // frames too, so that no document (a page script could read its URL) is ever at a callback URL.
+    if (request.mode === 'navigate' && this.#redirect?.isCallback(url)) return 'callback';
     if (this.#config.isBrokerOnly(url)) return 'broker-only';
     // A navigation can be started by any site: it never carries the token.
     if (request.mode === 'navigate') return 'other';

@@ -66,7 +66,9 @@ export function connectOidc(configured: OidcSettings, context: RedirectContext):
     failureUrl(error) {
       const url = new URL(settings.errorRedirect, origin);
       url.searchParams.set('signInError', signInErrorOf(error).code);
-      return url.href;
+      // A Location without a fragment inherits the callback's (Fetch, HTTP-redirect fetch): a code
+      // sent in a fragment (a flow someone else started, response_mode=fragment) must not follow.
+      return url.hash === '' ? `${url.href}#` : url.href;
     },
     refresh: () => session.refresh(),
     signOut: () => session.signOut(),
