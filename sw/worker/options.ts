@@ -3,6 +3,7 @@ import type { AuthAdapter, AuthEndpoints } from './adapters/auth-adapter.ts';
 import { cookieSession } from './adapters/cookie-session.ts';
 import { isRedirectAdapter, type RedirectAuthAdapter } from './adapters/redirect-adapter.ts';
 import { createQueueMatcher, parseQueueRule, type QueueRule } from './offline-queue/queue-rules.ts';
+import { parseAllowlist, type ResourceEntry } from './resource-rules.ts';
 import { createMatcher, matchesRule, navigationDenylist, parseUrlRule, ruleUrl, type UrlRule } from './url-rules.ts';
 
 /**
@@ -14,9 +15,11 @@ export interface TokenBrokerOptions<User = UserRecord> {
   adapter?: AuthAdapter | RedirectAuthAdapter;
   /**
    * Where the access token may go: each entry an exact origin plus an exact path (`/users`) or a
-   * path prefix ending in `/` (`/api/`). Default `['/api/']`.
+   * path prefix ending in `/` (`/api/`). Default `['/api/']`. With an adapter that asks for a
+   * token per resource (`oidc`), an entry may be `{ url, resource }`: its requests get a token
+   * for that RFC 8707 resource (the most specific entry decides).
    */
-  allowlist?: readonly string[];
+  allowlist?: readonly (string | ResourceEntry)[];
   /**
    * Requests from pages that the worker refuses with 403 `broker_only` (exact URLs, or prefixes
    * ending in `/`): only the worker talks to the token endpoints. Default: the adapter's endpoints.
@@ -56,6 +59,10 @@ export interface BrokerConfig<User = UserRecord> {
   /** The adapter's endpoints as absolute URLs (a redirect adapter's server, for log lines, as login and refresh). */
   readonly endpoints: Readonly<Record<keyof AuthEndpoints, string | undefined>> & { readonly login: string; readonly refresh: string };
   readonly allowlist: readonly UrlRule[];
+  /** The RFC 8707 resources allowlist entries name, besides the session's own token's. */
+  readonly resources: readonly string[];
+  /** Which token a request gets: the resource its most specific allowlist entry names, or `''` (the session's). */
+  readonly resourceOf: (url: URL) => string;
   readonly brokerOnly: readonly UrlRule[];
   readonly isAllowed: (url: URL) => boolean;
   readonly isBrokerOnly: (url: URL) => boolean;
@@ -164,7 +171,15 @@ export function resolveOptions<User = UserRecord>(options: TokenBrokerOptions<Us
     endpointRules = { login, refresh, logout };
     endpoints = { login: ruleUrl(login), refresh: ruleUrl(refresh), logout: logout && ruleUrl(logout) };
   }
-  const allowlist = rules(options.allowlist, ['/api/'], 'allowlist', base.origin);
+  const entries: unknown = options.allowlist ?? ['/api/'];
+  if (!Array.isArray(entries)) throw new TypeError('allowlist must be an array of URLs or paths');
+  const resolved = parseAllowlist(
+    entries,
+    base.origin,
+    isRedirectAdapter(adapter),
+    isRedirectAdapter(adapter) ? adapter.resource : undefined,
+  );
+  const allowlist = [...resolved.rules];
   if (allowlist.length === 0) throw new TypeError('allowlist: at least one URL is needed, or the broker has nothing to do');
   const defaultBrokerOnly = Object.values(endpointRules).flatMap((rule) => (rule ? [ruleUrl(rule)] : []));
   const brokerOnly = rules(options.brokerOnly, defaultBrokerOnly, 'brokerOnly', base.origin);
@@ -191,6 +206,8 @@ export function resolveOptions<User = UserRecord>(options: TokenBrokerOptions<Us
     adapter,
     endpoints: Object.freeze(endpoints),
     allowlist: Object.freeze(allowlist),
+    resources: Object.freeze(resolved.resources),
+    resourceOf: resolved.resourceOf,
     brokerOnly: Object.freeze(brokerOnly),
     isAllowed: createMatcher(allowlist),
     isBrokerOnly: createMatcher(brokerOnly),

@@ -8,8 +8,9 @@ import type { KeyStore } from './dpop/key-store.ts';
 import { oidc } from './oidc/oidc.ts';
 import type { OidcOptions } from './oidc/oidc-options.ts';
 import type { PendingAuthorization } from './oidc/pending-authorizations.ts';
-import { CLIENT_ID, FakeProvider, ISSUER, RESOURCE, type Approval } from './oidc/test-fakes.ts';
+import { CLIENT_ID, FakeProvider, ISSUER, RESOURCE, RESOURCE2, type Approval } from './oidc/test-fakes.ts';
 import { ManualClock, MemoryStore, ORIGIN, rejectionOf, testConfig } from './test-fakes.ts';
+import type { TokenBrokerOptions } from './options.ts';
 import { TokenBroker, type BrokerDeps, type Lock } from './token-broker.ts';
 
 class MemoryKeyStore implements KeyStore {
@@ -35,9 +36,13 @@ const demoUser = (claims: Record<string, unknown>): unknown => ({
 });
 
 /** A broker over the shared fakes: a second call is a second worker of the same origin (same IndexedDB, same key). */
-function makeBroker(options: Partial<OidcOptions> = {}, deps: Partial<BrokerDeps<UserRecord>> = {}): TokenBroker {
+function makeBroker(
+  options: Partial<OidcOptions> = {},
+  deps: Partial<BrokerDeps<UserRecord>> = {},
+  allowlist: TokenBrokerOptions['allowlist'] = ['/api/'],
+): TokenBroker {
   const adapter = oidc({ issuer: ISSUER, clientId: CLIENT_ID, resource: RESOURCE, postLogoutRedirectUri: '/', user: demoUser, ...options });
-  const config = testConfig({ adapter });
+  const config = testConfig({ adapter, allowlist });
   return new TokenBroker(config, {
     transport: provider.transport,
     clock,
@@ -152,7 +157,7 @@ describe('the callback', () => {
     expect(broadcasts.at(-1)).toMatchObject({ status: 'signed-in', user });
     expect(await store.load()).toMatchObject({ user });
     expect(await pendingIn()).toEqual([]);
-    expect(provider.tokenCalls).toEqual([{ grantType: 'authorization_code', proof: true }]);
+    expect(provider.tokenCalls).toEqual([{ grantType: 'authorization_code', proof: true, resource: RESOURCE }]);
     expect(logs).toEqual([]);
   });
 
@@ -334,6 +339,57 @@ describe('the refresh token', () => {
     expect((await broker.fetch(api())).status).toBe(401);
     expect(await broker.session()).toEqual({ status: 'signed-out' });
     expect(await adapterStore.get('oidc-refresh-token')).toBeUndefined();
+  });
+});
+
+describe('several APIs (RFC 8707 resources)', () => {
+  const twoApis = (): TokenBroker => makeBroker({}, {}, ['/api/', { url: '/api2/', resource: RESOURCE2 }]);
+  const api2 = (): Request => new Request(`${ORIGIN}/api2/reports`);
+
+  it('asks for every resource at sign-in, then one token per resource with the same refresh token', async () => {
+    const broker = twoApis();
+    const url = new URL(await broker.authorize());
+    expect(url.searchParams.getAll('resource')).toEqual([RESOURCE, RESOURCE2]);
+    await callback(broker, provider.approve(url.href));
+    expect((await broker.fetch(api())).status).toBe(200);
+    expect((await broker.fetch(api2())).status).toBe(200);
+    expect((await broker.fetch(api2())).status).toBe(200);
+    expect(provider.tokenCalls.map((call) => [call.grantType, call.resource])).toEqual([
+      ['authorization_code', RESOURCE],
+      ['refresh_token', RESOURCE2],
+    ]);
+    const [first, second] = provider.apiCalls.map((call) => call.authorization);
+    expect(first).not.toBe(second);
+    expect(provider.apiCalls.every((call) => call.ok)).toBe(true);
+  });
+
+  it('shares one refresh per resource, and never refreshes two resources at once with one refresh token', async () => {
+    const broker = twoApis();
+    await signIn(broker);
+    clock.advance(301_000);
+    const responses = await Promise.all([broker.fetch(api()), broker.fetch(api2()), broker.fetch(api()), broker.fetch(api2())]);
+    expect(responses.map((response) => response.status)).toEqual([200, 200, 200, 200]);
+    expect(
+      provider.tokenCalls
+        .filter((call) => call.grantType === 'refresh_token')
+        .map((call) => call.resource)
+        .sort(),
+    ).toEqual([RESOURCE, RESOURCE2]);
+    expect(provider.reuseDetected).toBe(0);
+    expect(await storedRefreshToken()).toBe(provider.currentRefreshTokens[0]);
+  });
+
+  it("keeps the session's expiry to its own token, and forgets every token at sign-out", async () => {
+    const broker = twoApis();
+    await signIn(broker);
+    const session = await broker.session();
+    clock.advance(100_000);
+    await broker.fetch(api2());
+    expect(await broker.session()).toEqual(session);
+    await broker.logout();
+    provider.apiCalls.length = 0;
+    await broker.fetch(api2());
+    expect(provider.apiCalls).toEqual([{ authorization: null, ok: false }]);
   });
 });
 

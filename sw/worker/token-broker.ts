@@ -91,6 +91,8 @@ export interface ReplayResult {
 export type RequestKind = 'api' | 'broker-only' | 'other' | 'callback';
 
 interface HeldToken {
+  /** The slot it belongs to: the session's own (`''`), or an RFC 8707 resource an allowlist rule names. */
+  resource: string;
   value: string;
   /** `Bearer`, or `DPoP` for a token bound to the worker's key. */
   scheme: 'Bearer' | 'DPoP';
@@ -101,6 +103,17 @@ interface HeldToken {
 }
 
 type AuthStep = 'login' | 'refresh' | 'logout' | 'authorize';
+
+/** One access token and its refresh: the session's own, and one per resource an allowlist rule names. */
+interface TokenSlot {
+  token: HeldToken | undefined;
+  readonly refresh: SingleFlight<HeldToken>;
+  /** After a failed refresh-ahead, a still-valid token is used without retrying until then. */
+  pausedUntil: number;
+}
+
+/** The slot of the session's own token (the one sign-in gives). */
+const SESSION = '';
 
 const BODYLESS_METHODS = new Set(['GET', 'HEAD']);
 const bodyOf = (request: Request): Promise<ArrayBuffer | undefined> =>
@@ -125,19 +138,16 @@ const EXPECTED = new Set(['invalid_credentials', 'rate_limited']);
 export class TokenBroker<User = UserRecord> {
   readonly #config: BrokerConfig<User>;
   readonly #deps: BrokerDeps<User>;
-  readonly #refresh = new SingleFlight<HeldToken>();
+  readonly #slots = new Map<string, TokenSlot>();
   readonly #queue: OfflineQueue | undefined;
   /** The adapter whose calls the broker sends (cookieSession, jsonApi), or the running redirect adapter (oidc): one of the two. */
   readonly #calls: AuthAdapter | undefined;
   readonly #redirect: RedirectClient | undefined;
   #loaded: Promise<void> | undefined;
   #user: User | undefined;
-  #token: HeldToken | undefined;
   #generation = 0;
   /** Bumped by login and logout, so a refresh that began in another session is void. */
   #epoch = 0;
-  /** After a failed refresh-ahead, a still-valid token is used without retrying until then. */
-  #refreshAheadPausedUntil = 0;
   /** Why the last session ended by itself, while the user has not signed in or out since. */
   #ended: SessionEnd | undefined;
   /** The store's writes, one after another: a sign-out's clear never lands before an earlier save. */
@@ -159,6 +169,7 @@ export class TokenBroker<User = UserRecord> {
       log: deps.log,
       store: deps.adapterStore,
       dpopKey: deps.dpop?.keyPair?.bind(deps.dpop),
+      resources: config.resources,
       timeoutMs: config.authTimeoutMs,
       persist: (write) => this.#persist(write, (error) => `the ${adapter.name} adapter's record could not be stored (${String(error)})`),
     });
@@ -241,7 +252,7 @@ export class TokenBroker<User = UserRecord> {
   /** The session as a page may see it. After a worker restart it refreshes once to confirm it. */
   async session(): Promise<Session<User>> {
     await this.#ready();
-    if (this.#user && !this.#token) {
+    if (this.#user && !this.#slot().token) {
       try {
         await this.#refreshOnce();
       } catch {
@@ -371,7 +382,7 @@ export class TokenBroker<User = UserRecord> {
     const queue = this.#queue && this.#config.isQueueable(request.method, url) ? this.#queue : undefined;
     let token: HeldToken;
     try {
-      token = await this.#usableToken();
+      token = await this.#usableToken(this.#config.resourceOf(url));
     } catch (error) {
       // The session just ended: the API answers the request as it would any anonymous one.
       if (error instanceof BrokerError && error.code === 'invalid_grant') return this.#deps.transport(request);
@@ -404,8 +415,9 @@ export class TokenBroker<User = UserRecord> {
     const first = await send(token);
     if (!(this.#calls ?? (this.#redirect as RedirectClient)).tokenRejected(first)) return first;
     let next: HeldToken;
+    const newer = this.#slot(token.resource).token;
     try {
-      next = this.#token && this.#token.generation > token.generation ? this.#token : await this.#refreshOnce();
+      next = newer && newer.generation > token.generation ? newer : await this.#refreshOnce(token.resource);
     } catch (error) {
       return error instanceof BrokerError && error.code === 'invalid_grant' ? first : undefined;
     }
@@ -432,7 +444,7 @@ export class TokenBroker<User = UserRecord> {
   async #sendQueued(request: Request): Promise<SendOutcome> {
     let token: HeldToken;
     try {
-      token = await this.#usableToken();
+      token = await this.#usableToken(this.#config.resourceOf(new URL(request.url)));
     } catch (error) {
       return error instanceof BrokerError && error.code === 'invalid_grant' ? 'ended' : 'later';
     }
@@ -475,9 +487,8 @@ export class TokenBroker<User = UserRecord> {
 
   #describe(): Session<User> {
     if (this.#user === undefined) return this.#ended ? { status: 'signed-out', ended: this.#ended } : { status: 'signed-out' };
-    return this.#token
-      ? { status: 'signed-in', user: this.#user, accessExpiresAt: this.#token.expiresAt }
-      : { status: 'signed-in', user: this.#user };
+    const token = this.#slot().token;
+    return token ? { status: 'signed-in', user: this.#user, accessExpiresAt: token.expiresAt } : { status: 'signed-in', user: this.#user };
   }
 
   #ready(): Promise<void> {
@@ -491,22 +502,34 @@ export class TokenBroker<User = UserRecord> {
     return this.#loaded;
   }
 
-  async #usableToken(): Promise<HeldToken> {
+  /** The slot of `resource` (default: the session's own token), made on first need. */
+  #slot(resource = SESSION): TokenSlot {
+    let slot = this.#slots.get(resource);
+    if (!slot) {
+      slot = { token: undefined, refresh: new SingleFlight<HeldToken>(), pausedUntil: 0 };
+      this.#slots.set(resource, slot);
+    }
+    return slot;
+  }
+
+  async #usableToken(resource = SESSION): Promise<HeldToken> {
     const now = this.#deps.clock.now();
-    const held = this.#token;
-    if (held && (now < held.refreshAt || (now < this.#refreshAheadPausedUntil && now < held.expiresAt))) return held;
+    const slot = this.#slot(resource);
+    const held = slot.token;
+    if (held && (now < held.refreshAt || (now < slot.pausedUntil && now < held.expiresAt))) return held;
     try {
-      return await this.#refreshOnce();
+      return await this.#refreshOnce(resource);
     } catch (error) {
-      const stillValid = held && this.#token === held && this.#deps.clock.now() < held.expiresAt;
+      const stillValid = held && slot.token === held && this.#deps.clock.now() < held.expiresAt;
       if (!stillValid || (error instanceof BrokerError && error.code === 'invalid_grant')) throw error;
-      this.#refreshAheadPausedUntil = this.#deps.clock.now() + this.#config.retryAfterSeconds * 1000;
+      slot.pausedUntil = this.#deps.clock.now() + this.#config.retryAfterSeconds * 1000;
       return held;
     }
   }
 
-  #refreshOnce(): Promise<HeldToken> {
-    return this.#refresh.run(async () => {
+  #refreshOnce(resource = SESSION): Promise<HeldToken> {
+    const slot = this.#slot(resource);
+    return slot.refresh.run(async () => {
       // Offline, a refresh can only fail: fail fast instead of queueing attempts.
       if (this.#deps.online?.() === false) throw new BrokerError('network', 'The browser is offline.');
       const epoch = this.#epoch;
@@ -514,7 +537,7 @@ export class TokenBroker<User = UserRecord> {
       let grant: Grant;
       let checked: { user: User; scheme: HeldToken['scheme'] };
       try {
-        grant = await this.#guard('refresh', () => this.#locked(() => this.#refreshGrant(url)));
+        grant = await this.#guard('refresh', () => this.#locked(() => this.#refreshGrant(url, resource)));
         checked = this.#check(grant, 'refresh');
       } catch (error) {
         if (epoch === this.#epoch && error instanceof BrokerError && error.code === 'invalid_grant')
@@ -523,17 +546,18 @@ export class TokenBroker<User = UserRecord> {
       }
       if (epoch !== this.#epoch) {
         // Signed in or out while this refresh was on its way: its result belongs to no session.
-        if (this.#token) return this.#token;
+        const current = this.#slot(resource).token;
+        if (current) return current;
         throw new BrokerError('invalid_grant', 'The session has ended; sign in again.');
       }
-      return this.#accept(grant, checked, 'refresh');
+      return this.#accept(grant, checked, 'refresh', resource);
     });
   }
 
   /** One refresh call: the adapter's own (a redirect adapter keeps the user unless the provider says otherwise), or one the broker sends. */
-  async #refreshGrant(url: string): Promise<Grant> {
+  async #refreshGrant(url: string, resource: string): Promise<Grant> {
     if (this.#redirect) {
-      const grant = await this.#redirect.refresh();
+      const grant = await this.#redirect.refresh(resource === SESSION ? undefined : resource);
       return { ...grant, user: grant.user ?? this.#user };
     }
     const adapter = this.#calls as AuthAdapter;
@@ -678,6 +702,7 @@ export class TokenBroker<User = UserRecord> {
     grant: Grant,
     { user, scheme }: { user: User; scheme: HeldToken['scheme'] },
     step: 'login' | 'refresh',
+    resource = SESSION,
   ): Promise<HeldToken> {
     const receivedAt = this.#deps.clock.now();
     // RFC 6749 5.1: schedule from expires_in as received, not from `exp` against a local clock that may be off.
@@ -685,16 +710,20 @@ export class TokenBroker<User = UserRecord> {
     const skew = Math.min(this.#config.refreshSkewMs, lifetime / 3);
     this.#generation += 1;
     const token: HeldToken = {
+      resource,
       value: grant.accessToken,
       scheme,
       expiresAt: receivedAt + lifetime,
       refreshAt: receivedAt + lifetime - skew,
       generation: this.#generation,
     };
-    this.#token = token;
+    const slot = this.#slot(resource);
+    slot.token = token;
+    slot.pausedUntil = 0;
+    // Another resource's token changes nothing a page sees.
+    if (resource !== SESSION) return token;
     this.#user = user;
     this.#ended = undefined;
-    this.#refreshAheadPausedUntil = 0;
     const saved = this.#persist(
       () => this.#deps.store.save({ user, accessExpiresAt: token.expiresAt }),
       (error) => `the session could not be stored (${String(error)}); it lasts as long as this worker`,
@@ -707,7 +736,7 @@ export class TokenBroker<User = UserRecord> {
 
   async #endSession(ended?: SessionEnd): Promise<void> {
     this.#user = undefined;
-    this.#token = undefined;
+    this.#slots.clear();
     this.#ended = ended;
     await this.#redirect?.forget();
     // A new session gets a new key: nothing bound to this one is worth anything any more.

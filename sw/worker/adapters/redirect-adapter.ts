@@ -17,6 +17,8 @@ export interface RedirectContext {
   readonly dpopKey: (() => Promise<CryptoKeyPair>) | undefined;
   /** How long one call to the provider may take, ms. */
   readonly timeoutMs: number;
+  /** The RFC 8707 resources allowlist entries name, besides the adapter's own: a sign-in asks for them all. */
+  readonly resources: readonly string[];
   /** Queues a store write behind the broker's own, so a sign-out's clear never lands before an earlier save. */
   readonly persist: (write: () => Promise<void>) => Promise<void>;
 }
@@ -43,8 +45,11 @@ export interface RedirectClient {
   complete(url: URL): Promise<RedirectSignIn>;
   /** Where the browser goes after a failed callback: the app's sign-in page with a short code. */
   failureUrl(error: unknown): string;
-  /** A new access token from the refresh token; `invalid_grant` when it is refused or gone. */
-  refresh(): Promise<RefreshedGrant>;
+  /**
+   * A new access token from the refresh token, for `resource` (RFC 8707) or, without one, the
+   * session's own; `invalid_grant` when the refresh token is refused or gone.
+   */
+  refresh(resource?: string): Promise<RefreshedGrant>;
   /** Revokes at the provider (best effort, logged) and says where to end the provider's session, if anywhere. */
   signOut(): Promise<{ endSessionUrl?: string }>;
   /** Forgets every token of the session, here and in the store. */
@@ -70,6 +75,8 @@ export interface RedirectAuthAdapter {
   readonly probeUrl: string;
   /** Where the provider sends the browser back: a path on the worker's origin. Pages may not fetch it. */
   readonly redirectUri: string;
+  /** The RFC 8707 resource of the session's own token, if any (an allowlist entry naming it shares that token). */
+  readonly resource?: string;
   /** Checks what needs the worker's origin and starts the client; throws a TypeError naming a mistake. */
   connect(context: RedirectContext): RedirectClient;
 }

@@ -12,6 +12,8 @@ export interface AuthorizeDeps {
   readonly clock: Clock;
   /** The redirect URI as an absolute URL on the worker's origin. */
   readonly redirectUri: string;
+  /** Every RFC 8707 resource the session will ask tokens for: the adapter's own first, then the allowlist's. */
+  readonly resources: readonly string[];
 }
 
 /**
@@ -36,7 +38,7 @@ export async function authorizationUrl(deps: AuthorizeDeps, returnUrl: string): 
   params.set('code_challenge_method', 'S256');
   params.set('state', state);
   params.set('nonce', nonce);
-  if (settings.resource !== undefined) params.set('resource', settings.resource);
+  for (const resource of deps.resources) params.append('resource', resource);
   if (settings.prompt !== undefined) params.set('prompt', settings.prompt);
   const dpop = await provider.dpop();
   if (dpop) params.set('dpop_jkt', await dpop.calculateThumbprint());

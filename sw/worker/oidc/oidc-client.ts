@@ -47,6 +47,7 @@ export function connectOidc(configured: OidcSettings, context: RedirectContext):
     pending: new PendingAuthorizations(store, context.clock),
     clock: context.clock,
     redirectUri: callback.href,
+    resources: [...new Set([...(settings.resource === undefined ? [] : [settings.resource]), ...context.resources])],
   };
   const complete: CallbackDeps = { ...authorize, origin, bound, userOf, adopt: (held, idToken) => session.adopt(held, idToken) };
   const where = `(oidc, ${settings.issuer.href})`;
@@ -70,7 +71,7 @@ export function connectOidc(configured: OidcSettings, context: RedirectContext):
       // sent in a fragment (a flow someone else started, response_mode=fragment) must not follow.
       return url.hash === '' ? `${url.href}#` : url.href;
     },
-    refresh: () => session.refresh(),
+    refresh: (resource) => session.refresh(resource),
     signOut: () => session.signOut(),
     forget: () => session.forget(),
     tokenRejected: RFC6749.tokenRejected,

@@ -52,6 +52,30 @@ describe('oidc options', () => {
     expect(resolveOptions({ adapter: oidc({ ...valid, dpop: false }) }, ORIGIN).dpop).toBe(false);
   });
 
+  it('lets an allowlist entry name the resource its requests need; the most specific entry decides', () => {
+    const config = resolveOptions(
+      {
+        adapter: oidc({ ...valid, resource: `${ORIGIN}/api/` }),
+        allowlist: ['/api/', { url: '/api/reports/', resource: 'https://reports.example/' }, { url: '/me', resource: `${ORIGIN}/api/` }],
+      },
+      ORIGIN,
+    );
+    expect(config.resources).toEqual(['https://reports.example/']);
+    expect(config.resourceOf(new URL(`${ORIGIN}/api/reports/1`))).toBe('https://reports.example/');
+    expect(config.resourceOf(new URL(`${ORIGIN}/api/users`))).toBe('');
+    expect(config.resourceOf(new URL(`${ORIGIN}/me`))).toBe(''); // the adapter's own resource: the session's token
+    expect(config.isAllowed(new URL(`${ORIGIN}/api/reports/1`))).toBe(true);
+  });
+
+  it('refuses a resource entry with an adapter that has one token, or a resource that is no absolute URI', () => {
+    expect(() => resolveOptions({ allowlist: [{ url: '/api/', resource: 'https://api.example/' }] }, ORIGIN)).toThrow(
+      /allowlist\[0\]\.resource needs an adapter that asks for a token per resource/,
+    );
+    for (const resource of ['api', 'https://api.example/#x', 42]) {
+      expect(() => resolveOptions({ adapter: oidc(valid), allowlist: [{ url: '/api/', resource } as never] }, ORIGIN)).toThrow(TypeError);
+    }
+  });
+
   it('asks for consent only with offline_access, unless told otherwise', async () => {
     const start = async (options: Partial<OidcOptions>): Promise<string | null> => {
       const transport = async (request: Request): Promise<Response> =>

@@ -30,6 +30,7 @@ export function oidc(options: OidcOptions): RedirectAuthAdapter {
     server: issuer,
     probeUrl: `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`,
     redirectUri: settings.redirectUri,
+    ...(settings.resource === undefined ? {} : { resource: settings.resource }),
     connect: (context: RedirectContext) => connectOidc(settings, context),
   });
 }

@@ -28,6 +28,8 @@ export class SessionTokens {
   #idToken: string | undefined;
   /** Whether the sign-in came without a refresh token (offline_access not granted). */
   #noRefreshToken = false;
+  /** Refreshes one after another, whatever their resource: each rotates the one refresh token. */
+  #refreshing: Promise<unknown> = Promise.resolve();
 
   constructor(deps: SessionTokenDeps) {
     this.#deps = deps;
@@ -41,10 +43,21 @@ export class SessionTokens {
   }
 
   /**
-   * Exchanges the refresh token for a new access token (the broker runs this single-flight and
-   * under its Web Lock). A rotated refresh token is kept before the grant is returned.
+   * Exchanges the refresh token for a new access token for `resource` (default: the session's own),
+   * one refresh at a time: the broker runs each resource's single-flight and under its Web Lock,
+   * and refreshes of two resources must not present one refresh token twice either. A rotated
+   * refresh token is kept before the grant is returned.
    */
-  async refresh(): Promise<RefreshedGrant> {
+  refresh(resource?: string): Promise<RefreshedGrant> {
+    const run = this.#refreshing.then(
+      () => this.#refresh(resource),
+      () => this.#refresh(resource),
+    );
+    this.#refreshing = run.catch(() => undefined);
+    return run;
+  }
+
+  async #refresh(forResource: string | undefined): Promise<RefreshedGrant> {
     const { provider, refreshTokens, settings } = this.#deps;
     const held = await refreshTokens.current();
     if (!held) {
@@ -56,7 +69,8 @@ export class SessionTokens {
     }
     const generation = refreshTokens.generation;
     const metadata = await provider.metadata();
-    const resource = settings.resource === undefined ? {} : { additionalParameters: { resource: settings.resource } };
+    const target = forResource ?? settings.resource;
+    const resource = target === undefined ? {} : { additionalParameters: { resource: target } };
     const { result, claims } = await exchange(
       provider,
       metadata,

@@ -6,6 +6,8 @@ import type { ManualClock } from '../test-fakes.ts';
 export const ISSUER = 'https://id.test';
 export const CLIENT_ID = 'demo-spa';
 export const RESOURCE = 'http://app.test/api/';
+/** A second API on the app's origin with its own audience (RFC 8707). */
+export const RESOURCE2 = 'http://app.test/api2/';
 
 interface Code {
   clientId: string;
@@ -60,13 +62,13 @@ export class FakeProvider {
   mode: 'ok' | 'down' | 'unavailable' = 'ok';
   /** Whether discovery lists a revocation and an end-session endpoint. */
   endpoints = { revocation: true, endSession: true };
-  readonly tokenCalls: { grantType: string; proof: boolean }[] = [];
+  readonly tokenCalls: { grantType: string; proof: boolean; resource: string | null }[] = [];
   readonly revoked: string[] = [];
   reuseDetected = 0;
   readonly apiCalls: { authorization: string | null; ok: boolean }[] = [];
   #codes = new Map<string, Code>();
   #families: Family[] = [];
-  #access = new Map<string, { expiresAt: number; jkt: string | undefined }>();
+  #access = new Map<string, { expiresAt: number; jkt: string | undefined; aud: string | null }>();
   #nonce = random();
   #keys: Promise<{ privateKey: CryptoKey; jwk: JWK }>;
   #forged: Promise<{ privateKey: CryptoKey }>;
@@ -152,7 +154,7 @@ export class FakeProvider {
   async #token(request: Request): Promise<Response> {
     const body = await form(request);
     const proof = await this.#proof(request);
-    this.tokenCalls.push({ grantType: body.get('grant_type') ?? '', proof: proof !== undefined });
+    this.tokenCalls.push({ grantType: body.get('grant_type') ?? '', proof: proof !== undefined, resource: body.get('resource') });
     if (this.mode === 'unavailable') return oauthError('temporarily_unavailable', 503);
     if (this.requireNonce && proof?.nonce !== this.#nonce) return oauthError('use_dpop_nonce', 400, { 'DPoP-Nonce': this.#nonce });
     if (body.get('client_id') !== CLIENT_ID) return oauthError('invalid_client', 401);
@@ -171,7 +173,7 @@ export class FakeProvider {
       const jkt = this.bindTokens ? proof?.jkt : undefined;
       const family: Family = { sub: code.sub, jkt, current: random(), used: new Set(), revoked: false };
       this.#families.push(family);
-      return this.#grant(family, code.nonce);
+      return this.#grant(family, code.nonce, body.get('resource'));
     }
     if (body.get('grant_type') === 'refresh_token') {
       const presented = body.get('refresh_token') ?? '';
@@ -185,14 +187,14 @@ export class FakeProvider {
       if (family.jkt !== undefined && family.jkt !== proof?.jkt) return oauthError('invalid_grant');
       family.used.add(presented);
       family.current = random();
-      return this.#grant(family, undefined);
+      return this.#grant(family, undefined, body.get('resource'));
     }
     return oauthError('unsupported_grant_type');
   }
 
-  async #grant(family: Family, nonce: string | undefined): Promise<Response> {
+  async #grant(family: Family, nonce: string | undefined, aud: string | null): Promise<Response> {
     const accessToken = random();
-    this.#access.set(accessToken, { expiresAt: this.clock.now() + this.accessTtl * 1000, jkt: family.jkt });
+    this.#access.set(accessToken, { expiresAt: this.clock.now() + this.accessTtl * 1000, jkt: family.jkt, aud });
     const now = Math.floor(Date.now() / 1000);
     const idToken = await new SignJWT({
       ...(nonce === undefined ? {} : { nonce: this.wrongNonce ?? nonce }),
@@ -226,8 +228,11 @@ export class FakeProvider {
     const [scheme, token] = authorization?.split(' ') ?? [];
     const held = this.#access.get(token ?? '');
     const proof = await this.#proof(request).catch(() => undefined);
+    // Each API takes only tokens for its own audience.
+    const audience = new URL(request.url).pathname.startsWith('/api2/') ? RESOURCE2 : RESOURCE;
     const ok =
       held !== undefined &&
+      held.aud === audience &&
       this.clock.now() < held.expiresAt &&
       (held.jkt === undefined ? scheme === 'Bearer' : scheme === 'DPoP' && proof?.jkt === held.jkt);
     this.apiCalls.push({ authorization, ok });
