@@ -102,9 +102,11 @@ test.describe('live data through the service worker', () => {
     await expect.poll(async () => ((await mock.stats()) as unknown as { liveConnections: number }).liveConnections).toBe(2);
   });
 
-  test('a WebSocket opened with a ticket the page got through the worker receives the changes', async ({ page }) => {
+  test('a WebSocket opened with a ticket the page got through the worker receives the changes; the same ticket again is refused', async ({
+    page,
+  }) => {
     await signIn(page);
-    const message = await page.evaluate(async () => {
+    const { message, replay } = await page.evaluate(async () => {
       // The page's own fetch: the worker authorizes it, and the browser sets Origin.
       const response = await fetch('/api/ws-ticket', { method: 'POST' });
       const { ticket } = (await response.json()) as { ticket: string };
@@ -115,8 +117,17 @@ test.describe('live data through the service worker', () => {
         socket.onerror = reject;
       });
       await fetch('/api/todos', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"title":"over the socket"}' });
-      return first;
+      const message = await first;
+      // The ticket was consumed by the first socket: a second one with it never opens.
+      const again = new WebSocket(`${location.origin.replace(/^http/, 'ws')}/api/ws?ticket=${ticket}`);
+      const replay = await new Promise<string>((resolve) => {
+        again.onopen = () => resolve('opened');
+        again.onclose = (event) => resolve(`closed ${event.code}`);
+      });
+      socket.close();
+      return { message, replay };
     });
+    expect(replay).toBe('closed 1006');
     // A reset of the server forgets changes but not their numbering: the id is whatever comes next.
     expect(message).toMatchObject({ type: 'todo', id: expect.any(Number), change: 'added', todo: { title: 'over the socket' } });
   });
