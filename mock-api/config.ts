@@ -1,3 +1,9 @@
+/** The OpenID Provider a server is told to trust (OIDC_ISSUER, OIDC_CLIENT_ID), before its discovery. */
+export interface ProviderSetting {
+  issuer: string;
+  clientId: string;
+}
+
 /**
  * An OpenID Provider whose access tokens /api/* accepts besides the API's own: RFC 9068 JWTs it
  * issued to `clientId` for the resource `<the API's origin>/api/`, checked against its key set.

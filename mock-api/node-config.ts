@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { mockApiConfig, type MockApiConfig } from './config.ts';
+import { mockApiConfig, type MockApiConfig, type ProviderSetting } from './config.ts';
 
 /** The repository's dist/ folder: the built app `npm run serve` serves unless DIST_DIR says otherwise. */
 export const DIST = join(import.meta.dirname, '..', 'dist');
@@ -12,12 +12,6 @@ export function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, 
   const value = Number(raw.trim());
   if (value < min || value > max) throw new Error(`${name} must be between ${min} and ${max}, got ${value}`);
   return value;
-}
-
-/** The OpenID Provider a server is told to trust (OIDC_ISSUER, OIDC_CLIENT_ID), before its discovery. */
-export interface ProviderSetting {
-  issuer: string;
-  clientId: string;
 }
 
 /** The client id the demo registers at an OpenID Provider unless OIDC_CLIENT_ID says otherwise. */

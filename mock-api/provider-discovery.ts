@@ -1,6 +1,5 @@
 import { allowInsecureRequests, discoveryRequest, processDiscoveryResponse } from 'oauth4webapi';
-import type { TrustedProvider } from './config.ts';
-import type { ProviderSetting } from './node-config.ts';
+import type { ProviderSetting, TrustedProvider } from './config.ts';
 
 /**
  * Reads an OpenID Provider's discovery document (OpenID Connect Discovery 1.0, with oauth4webapi's
