@@ -9,8 +9,11 @@ import type { ProviderSetting, TrustedProvider } from './config.ts';
  */
 export async function discoverProvider({ issuer, clientId }: ProviderSetting): Promise<TrustedProvider> {
   const issuerUrl = new URL(issuer);
-  const response = await discoveryRequest(issuerUrl, { [allowInsecureRequests]: issuerUrl.protocol === 'http:' });
-  const metadata = await processDiscoveryResponse(issuerUrl, response);
+  const metadata = await discoveryRequest(issuerUrl, { [allowInsecureRequests]: issuerUrl.protocol === 'http:' })
+    .then((response) => processDiscoveryResponse(issuerUrl, response))
+    .catch((cause: Error) => {
+      throw new Error(`the OpenID Provider ${issuer} cannot be discovered: ${cause.message}`, { cause });
+    });
   if (!metadata.jwks_uri) throw new Error(`${issuer} publishes no jwks_uri: its access tokens cannot be verified`);
   const endpoints = [issuer, metadata.jwks_uri, metadata.token_endpoint, metadata.revocation_endpoint];
   const origins = new Set(endpoints.flatMap((endpoint) => (endpoint ? [new URL(endpoint).origin] : [])));

@@ -24,11 +24,7 @@ const dist = process.env.DIST_DIR ? resolve(process.env.DIST_DIR) : DIST;
 if (!existsSync(join(dist, 'index.html'))) fail(`${join(dist, 'index.html')} is missing; run npm run build first.`);
 
 // OIDC_ISSUER: the provider's access tokens are accepted too, so it must be reachable now.
-const oidc = provider
-  ? await discoverProvider(provider).catch((error: Error) =>
-      fail(`the OpenID Provider ${provider.issuer} cannot be discovered: ${error.message}`),
-    )
-  : undefined;
+const oidc = provider ? await discoverProvider(provider).catch((error: Error) => fail(error.message)) : undefined;
 
 const app = nodeMockApiApp(await createServices({ ...config, oidc }), { dist });
 const served = await serveMockApi(app, port).catch((error: NodeJS.ErrnoException) => {

@@ -5,7 +5,7 @@ import { DEFAULT_CLIENT_ID } from '../mock-api/node-config.ts';
 import { serveMockApi } from '../mock-api/node-serve.ts';
 import { discoverProvider } from '../mock-api/provider-discovery.ts';
 import { buildOidcApp } from './build-app.ts';
-import { listenForProvider, type OidcProvider, type ProviderSocket } from './provider.ts';
+import type { OidcProvider, ProviderSocket } from './provider.ts';
 
 /** What {@link startOidcStack} starts. */
 export interface OidcStackOptions {
@@ -63,6 +63,8 @@ export async function startOidcStack(options: OidcStackOptions): Promise<OidcSta
     if (options.external) {
       trust = await discoverProvider(options.external);
     } else {
+      // Loaded only here: oidc-provider warns about the runtime as it loads, also when no provider is wanted.
+      const { listenForProvider } = await import('./provider.ts');
       const listening = await listenForProvider(options.oidcPort, options.oidcHost);
       cleanups.push(() => listening.close());
       socket = listening;
