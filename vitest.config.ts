@@ -11,7 +11,7 @@ export default defineConfig({
   ssr: { resolve: { conditions } },
   test: {
     root: '.',
-    include: ['app/**/*.test.ts', 'sw/**/*.test.ts', 'mock-api/**/*.test.ts', 'e2e/fixtures/**/*.test.ts'],
+    include: ['app/**/*.test.ts', 'sw/**/*.test.ts', 'mock-api/**/*.test.ts', 'mock-oidc/**/*.test.ts', 'e2e/fixtures/**/*.test.ts'],
     environment: 'node',
   },
 });

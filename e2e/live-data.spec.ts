@@ -60,7 +60,7 @@ async function addTodo(page: Page, title: string): Promise<number> {
 }
 
 test.describe('live data through the service worker', () => {
-  test('an event stream outlives its token: it ends at expiry, comes back through the worker with a fresh one, and misses nothing', async ({
+  test('an event stream outlives two tokens: it ends at each expiry, comes back through the worker with a fresh one, and misses nothing', async ({
     page,
     mock,
   }) => {
@@ -69,35 +69,44 @@ test.describe('live data through the service worker', () => {
     expect(await addTodo(page, 'one')).toBe(201);
     await expect.poll(async () => (await received(page)).changes).toEqual(['one']);
     const before = await mock.stats();
-    // Two changes made while no stream is open, once: they can only come as the replay.
-    await page.evaluate(() => {
-      const add = (title: string): Promise<Response> =>
-        fetch('/api/todos', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ title }) });
-      const hooks = window as unknown as { whileAway?: () => Promise<void> };
-      hooks.whileAway = async () => {
-        delete hooks.whileAway;
-        await add('two');
-        await add('three');
-      };
-    });
+    // Two changes made while no stream is open, once per gap: they can only come as the replay.
+    const changeWhileAway = (titles: string[]): Promise<void> =>
+      page.evaluate((titles) => {
+        const hooks = window as unknown as { whileAway?: () => Promise<void> };
+        hooks.whileAway = async () => {
+          delete hooks.whileAway;
+          for (const title of titles)
+            await fetch('/api/todos', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ title }) });
+        };
+      }, titles);
+    // Time is the subject here: each stream ends at its token's expiry.
+    const lifetime = { timeout: (ACCESS_TTL_SECONDS + 10) * 1000 };
 
-    // Time is the subject here: the stream ends at its token's expiry.
-    await expect
-      .poll(async () => (await received(page)).changes, { timeout: (ACCESS_TTL_SECONDS + 10) * 1000 })
-      .toEqual(['one', 'two', 'three']);
-    expect((await received(page)).reconnects).toBeGreaterThan(0);
+    await changeWhileAway(['two', 'three']);
+    await expect.poll(async () => (await received(page)).changes, lifetime).toEqual(['one', 'two', 'three']);
+    const firstGap = (await received(page)).reconnects;
+    expect(firstGap).toBeGreaterThan(0);
+    const afterFirst = await mock.stats();
+    expect(afterFirst.refreshes).toBeGreaterThan(before.refreshes);
+
+    // The second token's stream ends too, at its own expiry; the third token's stream replays the gap.
+    await changeWhileAway(['four', 'five']);
+    await expect.poll(async () => (await received(page)).changes, lifetime).toEqual(['one', 'two', 'three', 'four', 'five']);
+    expect((await received(page)).reconnects).toBeGreaterThan(firstGap);
     const ids = (await received(page)).ids.map(Number);
-    expect(ids.slice(1)).toEqual([ids[0]! + 1, ids[0]! + 2]);
+    expect(ids.slice(1)).toEqual([1, 2, 3, 4].map((step) => ids[0]! + step));
     const after = await mock.stats();
-    expect(after.refreshes).toBeGreaterThan(before.refreshes);
+    expect(after.refreshes).toBeGreaterThan(afterFirst.refreshes);
     expect(after.logins).toBe(1);
     // The home page's own stream and this test's, and none left over from the reconnects.
     await expect.poll(async () => ((await mock.stats()) as unknown as { liveConnections: number }).liveConnections).toBe(2);
   });
 
-  test('a WebSocket opened with a ticket the page got through the worker receives the changes', async ({ page }) => {
+  test('a WebSocket opened with a ticket the page got through the worker receives the changes; the same ticket again is refused', async ({
+    page,
+  }) => {
     await signIn(page);
-    const message = await page.evaluate(async () => {
+    const { message, replay } = await page.evaluate(async () => {
       // The page's own fetch: the worker authorizes it, and the browser sets Origin.
       const response = await fetch('/api/ws-ticket', { method: 'POST' });
       const { ticket } = (await response.json()) as { ticket: string };
@@ -108,8 +117,17 @@ test.describe('live data through the service worker', () => {
         socket.onerror = reject;
       });
       await fetch('/api/todos', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"title":"over the socket"}' });
-      return first;
+      const message = await first;
+      // The ticket was consumed by the first socket: a second one with it never opens.
+      const again = new WebSocket(`${location.origin.replace(/^http/, 'ws')}/api/ws?ticket=${ticket}`);
+      const replay = await new Promise<string>((resolve) => {
+        again.onopen = () => resolve('opened');
+        again.onclose = (event) => resolve(`closed ${event.code}`);
+      });
+      socket.close();
+      return { message, replay };
     });
+    expect(replay).toBe('closed 1006');
     // A reset of the server forgets changes but not their numbering: the id is whatever comes next.
     expect(message).toMatchObject({ type: 'todo', id: expect.any(Number), change: 'added', todo: { title: 'over the socket' } });
   });

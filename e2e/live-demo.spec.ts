@@ -10,7 +10,7 @@ import { startStaticSite } from './fixtures/static-site';
 // one shows up in the other, over server-sent events and over a WebSocket.
 
 /** Live changes should reach the other tab well within this (ms); each measured delay is reported. */
-const LIVE_WITHIN_MS = 1500;
+const LIVE_WITHIN_MS = 1000;
 
 const todos = (page: Page) => page.getByRole('list', { name: 'Todos' });
 const liveState = (page: Page) => page.getByRole('status').filter({ hasText: 'Live updates:' });

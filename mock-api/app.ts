@@ -13,9 +13,10 @@ import { Faults } from './faults.ts';
 import { LiveConnections } from './live-connections.ts';
 import { routeLive, type LiveRuntime } from './live-routes.ts';
 import { LoginThrottle } from './login-throttle.ts';
+import { createProviderTokens, type ProviderTokens } from './provider-tokens.ts';
 import { RefreshTokens, type IssuedRefreshToken } from './refresh-tokens.ts';
 import type { ServicesSnapshot } from './snapshot.ts';
-import { securityHeaders } from './security-headers.ts';
+import { securityHeaders, workerSecurityHeaders } from './security-headers.ts';
 import { zeroStats, type Stats } from './stats.ts';
 import { Todos } from './todos.ts';
 import { CSV_HEADERS, todosCsv } from './todos-csv.ts';
@@ -61,12 +62,17 @@ export interface Services {
   /** The open live connections (event streams, WebSockets). */
   live: LiveConnections;
   wsTickets: WsTickets;
+  /** The trusted OpenID Provider's access tokens (config.oidc), when there is one. */
+  providerTokens?: ProviderTokens | undefined;
 }
 
 type ApiContext = Context<MockApiEnv>;
 
 /** The paths the mock API answers; everything else is the built app's. */
 export const API_PATH = /^\/(auth|api|__mock|\.well-known)(\/|$)/;
+
+/** The service worker script of the built app (docs/contract.md: built to /sw.js, scope /). */
+export const WORKER_SCRIPT = '/sw.js';
 
 /** The refresh-token cookie's name; its path keeps it off every request but the token endpoints. */
 export const REFRESH_COOKIE = 'refresh_token';
@@ -391,6 +397,7 @@ export async function createServices(config: MockApiConfig, snapshot?: ServicesS
     events,
     live,
     wsTickets: new WsTickets(now),
+    providerTokens: config.oidc ? createProviderTokens(config.oidc, now) : undefined,
   };
   if (snapshot) {
     services.refreshTokens.restore(snapshot.refreshTokens);
@@ -406,6 +413,7 @@ export function mockApiApp(services: Services, options: MockApiOptions = {}): Mo
   const app: MockApi = new Hono<MockApiEnv>();
   for (const middleware of options.middleware ?? []) app.use(middleware);
   app.use(securityHeaders);
+  if (config.oidc) app.use(WORKER_SCRIPT, workerSecurityHeaders(config.oidc.origins));
   app.use(pathTargetsOnly);
   app.use('/auth/*', noStore);
   app.use('/api/*', noStore);

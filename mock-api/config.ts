@@ -1,3 +1,22 @@
+/** The OpenID Provider a server is told to trust (OIDC_ISSUER, OIDC_CLIENT_ID), before its discovery. */
+export interface ProviderSetting {
+  issuer: string;
+  clientId: string;
+}
+
+/**
+ * An OpenID Provider whose access tokens /api/* accepts besides the API's own: RFC 9068 JWTs it
+ * issued to `clientId` for the resource `<the API's origin>/api/`, checked against its key set.
+ */
+export interface TrustedProvider {
+  issuer: string;
+  clientId: string;
+  /** The provider's `jwks_uri` (from its discovery document). */
+  jwksUri: string;
+  /** The origins of the provider's endpoints the service worker calls: the worker script's `connect-src`. */
+  origins: readonly string[];
+}
+
 /** Everything the mock API can be told; times are seconds unless named otherwise. */
 export interface MockApiConfig {
   accessTtl: number;
@@ -23,6 +42,8 @@ export interface MockApiConfig {
   dpopWindowSeconds: number;
   /** The clock, epoch ms (injectable for tests). */
   now: () => number;
+  /** An OpenID Provider whose access tokens are accepted too (`npm run start:oidc`); none by default. */
+  oidc?: TrustedProvider | undefined;
 }
 
 /** Defaults for everything; `overrides` wins. */

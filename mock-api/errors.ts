@@ -20,6 +20,7 @@ export type ApiErrorCode =
   | 'request_header_fields_too_large'
   | 'request_timeout'
   | 'not_supported'
+  | 'temporarily_unavailable'
   | 'server_error';
 
 /** A failure that becomes a JSON error response `{ error, message }`; thrown anywhere inside a handler. */

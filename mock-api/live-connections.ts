@@ -15,8 +15,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** What a live connection is opened for. */
 export interface LiveRequest {
   userId: number;
-  /** The session (the access token's `sid`): the connection ends with it. */
-  sid: string;
+  /** The session (the access token's `sid`): the connection ends with it. None for an OpenID Provider's token. */
+  sid?: string | undefined;
   /** Epoch ms at which the connection ends as `expired` (an event stream: its access token's `exp`). */
   expiresAt?: number;
   /** The client's last event id: the changes after it come first (or a reset). Undefined: a `ready`, then live changes. */
@@ -34,7 +34,7 @@ export interface LiveConnectionsDeps {
 
 interface Connection {
   userId: number;
-  sid: string;
+  sid: string | undefined;
   feed: LiveFeed;
 }
 
@@ -100,8 +100,9 @@ export class LiveConnections {
       if (reason === 'overflow') this.deps.stats.liveDropped += 1;
     });
     // A session that is no longer live ends the connection at once (its deadline is long past).
+    // Without a session of ours (an OpenID Provider's token) only the token's expiry ends it.
     const deadlines: [number | undefined, LiveEnd][] = [
-      [this.deps.sessionEndsAt(sid) ?? 0, 'session_ended'],
+      [sid === undefined ? undefined : (this.deps.sessionEndsAt(sid) ?? 0), 'session_ended'],
       [request.expiresAt, 'expired'],
     ];
     for (const [deadline, reason] of deadlines) {

@@ -29,6 +29,14 @@ export function routeLive(app: MockApi, services: Services, runtime: LiveRuntime
         'This server has no WebSocket endpoint (the in-browser demo cannot have one); use GET /api/events.',
       );
     }
+    // A ticket's socket lives as long as its session, and an OpenID Provider's token has no session here.
+    if (sid === undefined) {
+      throw new HttpError(
+        501,
+        'not_supported',
+        "WebSocket tickets need a session of this API, not an OpenID Provider's token; use GET /api/events.",
+      );
+    }
     const origin = c.req.header('Origin');
     if (!origin) throw new HttpError(400, 'invalid_request', 'An Origin header is required: the ticket is bound to it.');
     const ticket = await services.wsTickets.issue({ userId: user.id, sid, origin });

@@ -1,40 +1,54 @@
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { getMimeType } from 'hono/utils/mime';
+
+/** The hardening headers of every response, with `connectSrc` origins allowed besides the server's own. */
+function securityHeadersWith(connectSrc: readonly string[]): MiddlewareHandler {
+  return secureHeaders({
+    overwrite: false,
+    contentSecurityPolicy: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      fontSrc: ["'self'"],
+      connectSrc: ["'self'", ...connectSrc],
+      workerSrc: ["'self'"],
+      manifestSrc: ["'self'"],
+      objectSrc: ["'none'"],
+      baseUri: ["'none'"],
+      frameAncestors: ["'none'"],
+      formAction: ["'self'"],
+    },
+    xContentTypeOptions: true,
+    referrerPolicy: true,
+    crossOriginOpenerPolicy: true,
+    crossOriginEmbedderPolicy: false,
+    crossOriginResourcePolicy: false,
+    originAgentCluster: false,
+    strictTransportSecurity: false,
+    xDnsPrefetchControl: false,
+    xDownloadOptions: false,
+    xFrameOptions: false,
+    xPermittedCrossDomainPolicies: false,
+    xXssProtection: false,
+  });
+}
 
 /**
  * Every response, the built app's files included: the CSP and the hardening headers (SECURITY.md),
  * nothing else. A handler may set a stricter policy of its own (the avatar's), which is kept.
  */
-export const securityHeaders = secureHeaders({
-  overwrite: false,
-  contentSecurityPolicy: {
-    defaultSrc: ["'self'"],
-    scriptSrc: ["'self'"],
-    styleSrc: ["'self'"],
-    imgSrc: ["'self'", 'data:'],
-    fontSrc: ["'self'"],
-    connectSrc: ["'self'"],
-    workerSrc: ["'self'"],
-    manifestSrc: ["'self'"],
-    objectSrc: ["'none'"],
-    baseUri: ["'none'"],
-    frameAncestors: ["'none'"],
-    formAction: ["'self'"],
-  },
-  xContentTypeOptions: true,
-  referrerPolicy: true,
-  crossOriginOpenerPolicy: true,
-  crossOriginEmbedderPolicy: false,
-  crossOriginResourcePolicy: false,
-  originAgentCluster: false,
-  strictTransportSecurity: false,
-  xDnsPrefetchControl: false,
-  xDownloadOptions: false,
-  xFrameOptions: false,
-  xPermittedCrossDomainPolicies: false,
-  xXssProtection: false,
-});
+export const securityHeaders = securityHeadersWith([]);
+
+/**
+ * The service worker script's headers when the worker also calls an OpenID Provider: a worker's
+ * CSP is the one its script was served with, so only the worker may reach those origins; the
+ * page's policy stays `connect-src 'self'`. Runs inside {@link securityHeaders}, which keeps it.
+ */
+export function workerSecurityHeaders(connectSrc: readonly string[]): MiddlewareHandler {
+  return securityHeadersWith(connectSrc);
+}
 
 /**
  * The headers the server sends with the app's document (`/`, index.html) that say how to treat it:

@@ -93,3 +93,29 @@ describe('the built app beside the API', () => {
     }
   });
 });
+
+describe('the built app with an OpenID Provider trusted', () => {
+  const oidc = {
+    issuer: 'http://127.0.0.1:4174',
+    clientId: 'demo-spa',
+    jwksUri: 'http://127.0.0.1:4174/jwks',
+    origins: ['http://127.0.0.1:4174'],
+  };
+  const app = createNodeMockApi(mockApiConfig({ pbkdf2Iterations: 1_000, oidc }), { dist: builtApp() });
+  const policyOf = async (path: string, init?: RequestInit): Promise<string> =>
+    (await (await app).request(path, init)).headers.get('Content-Security-Policy') ?? '';
+
+  it("lets the service worker (its script's CSP) reach the provider, and nothing else", async () => {
+    expect(await policyOf('/sw.js')).toContain("connect-src 'self' http://127.0.0.1:4174");
+    expect(await policyOf('/sw.js')).toContain("script-src 'self'");
+    for (const path of ['/', '/assets/index-abc123.js', '/api/me']) {
+      expect(await policyOf(path, { headers: NAVIGATION }), path).toContain("connect-src 'self';");
+    }
+  });
+
+  it('still sends the document exactly the headers the service worker gives navigations', async () => {
+    const sent = Object.fromEntries((await (await app).request('/', { headers: NAVIGATION })).headers);
+    const { 'cache-control': _caching, 'content-length': _length, 'last-modified': _modified, ...policy } = sent;
+    expect(policy).toEqual(await documentHeaders());
+  });
+});

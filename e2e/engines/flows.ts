@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
-import { type EngineBrowser, type EngineTab, until } from './driver';
+import { type EngineBrowser, until } from './driver';
+import { liveUpdates } from './live-flows';
 import type { MockServer } from './mock-server';
+import { chooseLiveTransport, expectMe, pageFetch, signIn, waitForController, waitForHeading } from './page-steps';
 
 /** What a step works with: one browser, and the servers the runner started. */
 export interface FlowContext {
@@ -16,49 +18,6 @@ export interface Step {
   readonly name: string;
   /** Resolves when the step passed, or with the reason it was skipped on this engine. */
   run(context: FlowContext): Promise<void | { skipped: string }>;
-}
-
-interface PageAnswer {
-  status: number;
-  body: unknown;
-}
-
-/** A plain `fetch` made by the page itself: no token, no header of ours. */
-function pageFetch(tab: EngineTab, path: string, method = 'GET'): Promise<PageAnswer> {
-  return tab.evaluate(
-    async ({ path, method }) => {
-      const response = await fetch(path, { method });
-      const text = await response.text();
-      return { status: response.status, body: text === '' ? null : (JSON.parse(text) as unknown) };
-    },
-    { path, method },
-  );
-}
-
-async function waitForController(tab: EngineTab): Promise<void> {
-  await until('a service worker to control the page', () => tab.evaluate(() => navigator.serviceWorker.controller !== null, null));
-}
-
-async function waitForHeading(tab: EngineTab, text: string): Promise<void> {
-  await until(`a heading "${text}"`, () =>
-    tab.evaluate((text) => Array.from(document.querySelectorAll('h1')).some((heading) => heading.textContent?.trim() === text), text),
-  );
-}
-
-async function signIn(tab: EngineTab, origin: string): Promise<void> {
-  await tab.goto(`${origin}/login`);
-  await waitForController(tab);
-  await tab.fill('Username', 'test');
-  await tab.fill('Password', 'test');
-  await tab.clickButton('Sign in');
-  await waitForHeading(tab, 'Welcome, Test');
-}
-
-/** The page's own fetch of /api/me, which only the worker's token can make succeed. */
-async function expectMe(tab: EngineTab): Promise<void> {
-  const me = await pageFetch(tab, '/api/me');
-  assert.equal(me.status, 200, `GET /api/me from the page: ${JSON.stringify(me)}`);
-  assert.equal((me.body as { username?: unknown }).username, 'test');
 }
 
 const controlled: Step = {
@@ -116,18 +75,7 @@ const oneRefreshAfterExpiry: Step = {
   async run({ browser, expiring }) {
     // The home page's live event stream ends at its token's expiry and refreshes too: turn it off
     // through its control, so that only this step's requests count.
-    const off = await browser.tab.evaluate(async () => {
-      const select = document.querySelector<HTMLSelectElement>('#live-transport');
-      if (!select) return 'no live-updates control';
-      select.value = 'off';
-      select.dispatchEvent(new Event('change', { bubbles: true }));
-      for (let i = 0; i < 100; i += 1) {
-        if (document.body.textContent?.includes('Live updates: off')) return 'off';
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      return 'live updates still on';
-    }, undefined);
-    assert.equal(off, 'off');
+    await chooseLiveTransport(browser.tab, 'off');
     const before = await expiring.stats();
     // Time is the subject here: wait out the server's configured lifetime.
     await new Promise((resolve) => setTimeout(resolve, expiring.accessTtlSeconds * 1000 + 500));
@@ -201,6 +149,7 @@ export const coreFlow: readonly Step[] = [
   signsIn,
   attachesToken,
   reloadKeepsSession,
+  liveUpdates,
   refusedAtTokenEndpoints,
   oneRefreshAfterExpiry,
   signOutReachesOtherTabs,
