@@ -4,6 +4,7 @@
  */
 export { createTokenBroker, type ServiceWorkerTokenBroker } from './create-token-broker.ts';
 export type { TokenBrokerOptions, BrokerConfig } from './options.ts';
+export type { ResourceEntry } from './resource-rules.ts';
 export { resolveOptions } from './options.ts';
 export type { InstallOptions } from './install.ts';
 export {
