@@ -1,7 +1,9 @@
 /**
  * The message protocol between pages and the service worker (docs/contract.md, "Messages"):
  * the types both halves share and the validators each side runs on what it receives.
- * No message ever carries a token.
+ * No message carries an access or a refresh token. One carries an ID token: the `oidc`
+ * adapter's `endSessionUrl`, whose `id_token_hint` (OpenID Connect RP-Initiated Logout) the
+ * page hands the provider at sign-out, after the refresh token was revoked.
  */
 import { BROKER_ERROR_CODES, type BrokerErrorBody } from './errors.ts';
 
@@ -13,13 +15,59 @@ export type UserRecord = Readonly<Record<string, unknown>>;
 /** Reads a user out of an untrusted value, or says it is not one (undefined). */
 export type UserParser<User> = (value: unknown) => User | undefined;
 
+/**
+ * Why a session ended without the user signing out, when a page should say so: `refresh-token-lost`
+ * means the refresh token lived in worker memory only (the provider does not bind it to the key)
+ * and went with the stopped worker, so the user must sign in again.
+ */
+export type SessionEnd = 'refresh-token-lost';
+
 /** What the broker may safely tell a page about the session: never a token. */
 export interface Session<User = UserRecord> {
   status: 'signed-in' | 'signed-out';
   user?: User;
   /** When the current access token expires, epoch ms (absent when none is held). */
   accessExpiresAt?: number;
+  /** Signed out: why the session ended, when it ended by itself in a way the user should hear about. */
+  ended?: SessionEnd;
 }
+
+/**
+ * Why a sign-in at an OpenID Provider failed: the worker sends the browser to the app's sign-in
+ * page with `?signInError=<code>` (the `oidc` preset's `errorRedirect`).
+ * - `state_mismatch`: the callback's `state` is unknown, used already, or expired (10 minutes).
+ * - `issuer_mismatch`: the callback's `iss` names another provider (RFC 9207).
+ * - `nonce_mismatch`: the ID token's `nonce` is not this sign-in's.
+ * - `invalid_id_token`: the ID token's signature, issuer, audience or expiry is wrong.
+ * - `access_denied`: the user (or the provider) declined.
+ * - `provider_error`: the provider answered the authorization request with another error.
+ * - `invalid_grant`: the provider refused the code.
+ * - `auth_unavailable`: the provider could not be reached, or answered 5xx.
+ * - `bad_response`: the provider's answer is unusable (a configuration mismatch; the worker's log says why).
+ */
+export type SignInErrorCode =
+  | 'state_mismatch'
+  | 'issuer_mismatch'
+  | 'nonce_mismatch'
+  | 'invalid_id_token'
+  | 'access_denied'
+  | 'provider_error'
+  | 'invalid_grant'
+  | 'auth_unavailable'
+  | 'bad_response';
+
+/** Every SignInErrorCode, for reading `?signInError=` on the sign-in page. */
+export const SIGN_IN_ERROR_CODES: readonly SignInErrorCode[] = /* @__PURE__ */ Object.freeze([
+  'state_mismatch',
+  'issuer_mismatch',
+  'nonce_mismatch',
+  'invalid_id_token',
+  'access_denied',
+  'provider_error',
+  'invalid_grant',
+  'auth_unavailable',
+  'bad_response',
+]);
 
 /** What a page sends to sign in with a password. */
 export interface Credentials {
@@ -32,6 +80,7 @@ export interface Credentials {
 /** A request a page posts to the service worker, with a MessagePort for the reply. */
 export type BrokerRequest =
   | ({ type: 'login' } & Credentials)
+  | { type: 'authorize'; returnUrl?: string }
   | { type: 'logout' }
   | { type: 'session' }
   | { type: 'diagnose' }
@@ -98,7 +147,8 @@ export interface QueuedAnswer {
 
 /** The reply to every request. */
 export type BrokerReply<User = UserRecord> =
-  | { ok: true; session: Session<User> }
+  | { ok: true; session: Session<User>; endSessionUrl?: string }
+  | { ok: true; authorizationUrl: string }
   | { ok: true; checks: DiagnosticCheck[] }
   | { ok: true; writes: QueuedWrite[] }
   | { ok: false; error: BrokerErrorBody };
@@ -129,6 +179,8 @@ export interface ClaimMessage {
 export const MAX_USERNAME_LENGTH = 256;
 /** Longest password a login message may carry (anything longer is bad_request). */
 export const MAX_PASSWORD_LENGTH = 1024;
+/** Longest return URL an authorize message may carry (anything longer is bad_request). */
+export const MAX_RETURN_URL_LENGTH = 2048;
 
 /** Whether a value is a plain object (not an array, a class instance or null). */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -173,6 +225,14 @@ export function parseBrokerRequest(data: unknown): { ok: true; request: BrokerRe
       const login: BrokerRequest = { type: 'login', username: data.username, password: data.password };
       return { ok: true, request: data.remember === undefined ? login : { ...login, remember: data.remember } };
     }
+    case 'authorize': {
+      if (!hasOnlyKeys(data, ['type', 'returnUrl'])) return { ok: false, message: 'authorize takes only returnUrl.' };
+      if (data.returnUrl === undefined) return { ok: true, request: { type: 'authorize' } };
+      if (!isBoundedString(data.returnUrl, MAX_RETURN_URL_LENGTH)) {
+        return { ok: false, message: `returnUrl must be a non-empty string of at most ${MAX_RETURN_URL_LENGTH} characters.` };
+      }
+      return { ok: true, request: { type: 'authorize', returnUrl: data.returnUrl } };
+    }
     case 'logout':
     case 'session':
     case 'diagnose':
@@ -181,7 +241,10 @@ export function parseBrokerRequest(data: unknown): { ok: true; request: BrokerRe
       if (!hasOnlyKeys(data, ['type'])) return { ok: false, message: `${data.type} takes no fields.` };
       return { ok: true, request: { type: data.type } };
     default:
-      return { ok: false, message: 'Unknown message type; expected login, logout, session, diagnose, queued-writes or replay-writes.' };
+      return {
+        ok: false,
+        message: 'Unknown message type; expected login, authorize, logout, session, diagnose, queued-writes or replay-writes.',
+      };
   }
 }
 
@@ -195,10 +258,26 @@ export function isClaimMessage(data: unknown): data is ClaimMessage {
   return isPlainObject(data) && data.type === 'CLAIM' && hasOnlyKeys(data, ['type']);
 }
 
+const SESSION_ENDS: readonly SessionEnd[] = ['refresh-token-lost'];
+
+/** Whether a value is an absolute http(s) URL (a page navigates to what the worker names). */
+function isHttpUrl(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  try {
+    const { protocol } = new URL(value);
+    return protocol === 'https:' || protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
 /** Reads a Session out of an untrusted value, its user through `parseUser`. */
 export function parseSession<User>(value: unknown, parseUser: UserParser<User>): Session<User> | undefined {
   if (!isPlainObject(value)) return undefined;
-  if (value.status === 'signed-out') return { status: 'signed-out' };
+  if (value.status === 'signed-out')
+    return SESSION_ENDS.includes(value.ended as SessionEnd)
+      ? { status: 'signed-out', ended: value.ended as SessionEnd }
+      : { status: 'signed-out' };
   if (value.status !== 'signed-in') return undefined;
   const user = parseUser(value.user);
   if (user === undefined) return undefined;
@@ -283,6 +362,10 @@ export function parseBrokerReply<User>(value: unknown, parseUser: UserParser<Use
   if ('checks' in value)
     return Array.isArray(value.checks) && value.checks.every(isDiagnosticCheck) ? { ok: true, checks: value.checks } : undefined;
   if ('writes' in value) return isListOf(value.writes, isQueuedWrite) ? { ok: true, writes: value.writes } : undefined;
+  if ('authorizationUrl' in value)
+    return isHttpUrl(value.authorizationUrl) ? { ok: true, authorizationUrl: value.authorizationUrl } : undefined;
   const session = parseSession(value.session, parseUser);
-  return session && { ok: true, session };
+  if (!session) return undefined;
+  if (value.endSessionUrl === undefined) return { ok: true, session };
+  return isHttpUrl(value.endSessionUrl) ? { ok: true, session, endSessionUrl: value.endSessionUrl } : undefined;
 }

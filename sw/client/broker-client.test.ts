@@ -165,6 +165,57 @@ describe('createBrokerClient', () => {
   });
 });
 
+describe('signing in and out at an OpenID Provider', () => {
+  it('loginWithRedirect asks the worker for the authorization URL and goes there', async () => {
+    const visited: string[] = [];
+    const { container, broker } = client(() => ({ ok: true, authorizationUrl: 'https://id.test/authorize?state=s' }), {
+      navigate: (url) => visited.push(url),
+    });
+    await broker.loginWithRedirect({ returnUrl: '/todos' });
+    await broker.loginWithRedirect();
+    expect(container.posted).toEqual([{ type: 'authorize', returnUrl: '/todos' }, { type: 'authorize' }]);
+    expect(visited).toEqual(['https://id.test/authorize?state=s', 'https://id.test/authorize?state=s']);
+  });
+
+  it.each([
+    ['a reply without a URL', { ok: true, session: SIGNED_IN }],
+    ['a URL that is not http(s)', { ok: true, authorizationUrl: 'javascript:alert(1)' }],
+  ])('refuses %s and goes nowhere', async (_name, reply) => {
+    const visited: string[] = [];
+    const { broker } = client(() => reply, { navigate: (url) => visited.push(url) });
+    await expect(broker.loginWithRedirect()).rejects.toMatchObject({ code: 'bad_response' });
+    expect(visited).toEqual([]);
+  });
+
+  it('passes the worker refusing authorize on (a password broker) and logs it', async () => {
+    const { broker, logs } = client(() => ({ ok: false, error: { code: 'bad_request', message: 'use login' } }), {
+      navigate: () => undefined,
+    });
+    await expect(broker.loginWithRedirect()).rejects.toMatchObject({ code: 'bad_request' });
+    expect(logs).toEqual(['authorize failed: bad_request: use login']);
+  });
+
+  it("goes to the provider's end-session URL after signing out, unless asked not to", async () => {
+    const visited: string[] = [];
+    const endSessionUrl = 'https://id.test/session/end?client_id=demo-spa';
+    const { broker } = client(() => ({ ok: true, session: { status: 'signed-out' }, endSessionUrl }), {
+      navigate: (url) => visited.push(url),
+    });
+    await expect(broker.logout()).resolves.toEqual({ status: 'signed-out' });
+    await expect(broker.logout({ endProviderSession: false })).resolves.toEqual({ status: 'signed-out' });
+    expect(visited).toEqual([endSessionUrl]);
+  });
+
+  it('reads why a session ended, and refuses a malformed end-session URL', async () => {
+    const { broker } = client(() => ({ ok: true, session: { status: 'signed-out', ended: 'refresh-token-lost' } }));
+    await expect(broker.session()).resolves.toEqual({ status: 'signed-out', ended: 'refresh-token-lost' });
+    const odd = client(() => ({ ok: true, session: { status: 'signed-out', ended: 'whatever' } }));
+    await expect(odd.broker.session()).resolves.toEqual({ status: 'signed-out' });
+    const bad = client(() => ({ ok: true, session: { status: 'signed-out' }, endSessionUrl: 'not a url' }), { navigate: () => undefined });
+    await expect(bad.broker.logout()).rejects.toMatchObject({ code: 'bad_response' });
+  });
+});
+
 describe('ready', () => {
   it('is controlled at once when a worker controls the page', async () => {
     const { broker } = client(() => undefined);

@@ -35,6 +35,23 @@ export interface BrokerClientOptions<User> {
   log?: false | ((line: string) => void);
   /** The service-worker container. Default `navigator.serviceWorker`. */
   container?: ServiceWorkerContainer;
+  /** How the page goes to the provider (`loginWithRedirect`, sign-out's end-session URL). Default `location.assign`. */
+  navigate?: (url: string) => void;
+}
+
+/** Options of `loginWithRedirect`. */
+export interface RedirectLoginOptions {
+  /** Where to land after signing in: a path on this origin (anything else lands on `/`). Default: the current page. */
+  returnUrl?: string;
+}
+
+/** Options of `logout`. */
+export interface LogoutOptions {
+  /**
+   * With an OpenID Provider that has an end-session endpoint: go there after signing out here, to
+   * end the provider's session too (RP-initiated logout). Default true.
+   */
+  endProviderSession?: boolean;
 }
 
 /** The page's only way to the broker: ask, never hold a token. */
@@ -46,7 +63,14 @@ export interface BrokerClient<User = UserRecord> {
   ready(registration?: Promise<unknown>): Promise<Protection>;
   /** Signs in through the worker; resolves with the session, never a token. */
   login(credentials: Credentials): Promise<Session<User>>;
-  logout(): Promise<Session<User>>;
+  /**
+   * Signs in at the OpenID Provider (a worker with the `oidc` adapter): asks the worker for the
+   * authorization URL and navigates there. The provider sends the browser back to the worker,
+   * which lands it on `returnUrl` signed in, or on the app's sign-in page with `?signInError=`.
+   */
+  loginWithRedirect(options?: RedirectLoginOptions): Promise<void>;
+  /** Signs out; with an OpenID Provider, then goes to its end-session page (see LogoutOptions). */
+  logout(options?: LogoutOptions): Promise<Session<User>>;
   session(): Promise<Session<User>>;
   /** Checks from the worker that the configured origins are reachable and allow credentials. */
   diagnose(): Promise<DiagnosticCheck[]>;
@@ -60,7 +84,20 @@ export interface BrokerClient<User = UserRecord> {
   onWritesChanged(listener: (change: WritesChangedMessage) => void): () => void;
 }
 
-type Answer<User> = { session: Session<User> } | { checks: DiagnosticCheck[] } | { writes: QueuedWrite[] };
+/** The page's location, as far as the client uses it (the library also compiles for workers, whose location cannot navigate). */
+interface PageLocation {
+  assign(url: string): void;
+  readonly pathname: string;
+  readonly search: string;
+  readonly hash: string;
+}
+const pageLocation = (): PageLocation | undefined => (globalThis as unknown as { location?: PageLocation }).location;
+
+type Answer<User> =
+  | { session: Session<User>; endSessionUrl?: string }
+  | { checks: DiagnosticCheck[] }
+  | { writes: QueuedWrite[] }
+  | { authorizationUrl: string };
 
 // Codes that point at a configuration or server problem rather than at the user.
 const WORTH_LOGGING = new Set(['bad_request', 'bad_response', 'internal', 'network', 'timeout', 'auth_unavailable', 'not_controlled']);
@@ -82,6 +119,7 @@ export function createBrokerClient<User = UserRecord>(options: BrokerClientOptio
   const parseUser = options.parseUser ?? (anyUser as UserParser<User>);
   const timeoutMs = options.timeoutMs ?? 10_000;
   const log = options.log === false ? () => undefined : (options.log ?? ((line: string) => console.warn(`[token-broker] ${line}`)));
+  const navigate = options.navigate ?? ((url: string) => pageLocation()?.assign(url));
 
   function post(request: BrokerRequest): Promise<Answer<User>> {
     const controller = container?.controller;
@@ -111,10 +149,14 @@ export function createBrokerClient<User = UserRecord>(options: BrokerClientOptio
   }
 
   async function ask(request: BrokerRequest): Promise<Session<User>> {
+    return (await askFull(request)).session;
+  }
+
+  async function askFull(request: BrokerRequest): Promise<{ session: Session<User>; endSessionUrl?: string }> {
     try {
       const reply = await post(request);
       if (!('session' in reply)) throw new BrokerError('bad_response', `The service worker answered "${request.type}" without a session.`);
-      return reply.session;
+      return reply;
     } catch (error) {
       if (error instanceof BrokerError && WORTH_LOGGING.has(error.code)) log(`${request.type} failed: ${error.code}: ${error.message}`);
       throw error;
@@ -170,7 +212,26 @@ export function createBrokerClient<User = UserRecord>(options: BrokerClientOptio
     },
     login: ({ username, password, remember }) =>
       ask(remember === undefined ? { type: 'login', username, password } : { type: 'login', username, password, remember }),
-    logout: () => ask({ type: 'logout' }),
+    async loginWithRedirect({ returnUrl } = {}) {
+      const here = pageLocation();
+      const target = returnUrl ?? (here ? `${here.pathname}${here.search}${here.hash}` : undefined);
+      const request: BrokerRequest =
+        target === undefined || target === '' ? { type: 'authorize' } : { type: 'authorize', returnUrl: target };
+      let reply: Answer<User>;
+      try {
+        reply = await post(request);
+      } catch (error) {
+        if (error instanceof BrokerError && WORTH_LOGGING.has(error.code)) log(`authorize failed: ${error.code}: ${error.message}`);
+        throw error;
+      }
+      if (!('authorizationUrl' in reply)) throw new BrokerError('bad_response', 'The service worker answered "authorize" without a URL.');
+      navigate(reply.authorizationUrl);
+    },
+    async logout({ endProviderSession = true } = {}) {
+      const { session, endSessionUrl } = await askFull({ type: 'logout' });
+      if (endSessionUrl !== undefined && endProviderSession) navigate(endSessionUrl);
+      return session;
+    },
     session: () => ask({ type: 'session' }),
     async diagnose() {
       const reply = await post({ type: 'diagnose' });

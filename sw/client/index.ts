@@ -3,9 +3,16 @@
  * worker and reports the session; the page calls its API with plain `fetch`.
  * @module
  */
-export { createBrokerClient, type BrokerClient, type BrokerClientOptions, type Protection } from './broker-client.ts';
+export {
+  createBrokerClient,
+  type BrokerClient,
+  type BrokerClientOptions,
+  type LogoutOptions,
+  type Protection,
+  type RedirectLoginOptions,
+} from './broker-client.ts';
 export { BrokerError, type BrokerErrorCode } from '../errors.ts';
-export { parseQueuedAnswer } from '../protocol.ts';
+export { parseQueuedAnswer, SIGN_IN_ERROR_CODES } from '../protocol.ts';
 export type {
   Credentials,
   DiagnosticCheck,
@@ -14,6 +21,8 @@ export type {
   QueuedAnswer,
   QueuedWrite,
   Session,
+  SessionEnd,
+  SignInErrorCode,
   UserParser,
   UserRecord,
   WritesChangedMessage,

@@ -16,8 +16,10 @@ export async function answer<User>(broker: TokenBroker<User>, data: unknown): Pr
         const { type: _type, ...credentials } = request;
         return { ok: true, session: await broker.login(credentials) };
       }
+      case 'authorize':
+        return { ok: true, authorizationUrl: await broker.authorize(request.returnUrl) };
       case 'logout':
-        return { ok: true, session: await broker.logout() };
+        return { ok: true, ...(await broker.signOut()) };
       case 'session':
         return { ok: true, session: await broker.session() };
       case 'diagnose':

@@ -4,6 +4,7 @@ import { consoleLog, silentLog } from './log.ts';
 import { resolveOptions, type TokenBrokerOptions } from './options.ts';
 import { createDpop } from './dpop/dpop.ts';
 import { createIdbKeyStore } from './dpop/key-store.ts';
+import { createIdbAdapterStore } from './adapter-store.ts';
 import { lazyIdbStore } from './idb.ts';
 import { createIdbQueueStore } from './offline-queue/queue-store.ts';
 import { createIdbSessionStore } from './session-store.ts';
@@ -20,8 +21,8 @@ export class ServiceWorkerTokenBroker<User = UserRecord> extends TokenBroker<Use
 
 /**
  * Sets a broker up from one options object, checked at once (a TypeError names the mistake),
- * with the worker's defaults: `fetch`, `Date`, IndexedDB through idb-keyval for the session and
- * the offline queue (never a token), Web Locks and `navigator.onLine`. Importing registers nothing; `install(self)` does.
+ * with the worker's defaults: `fetch`, `Date`, IndexedDB through idb-keyval for the session, the
+ * offline queue and a redirect adapter's records (never a token usable elsewhere), Web Locks and `navigator.onLine`. Importing registers nothing; `install(self)` does.
  *
  * @example
  * import { createTokenBroker, cookieSession } from 'sw-token-broker/worker';
@@ -40,6 +41,7 @@ export function createTokenBroker<User = UserRecord>(
     clock: Date,
     store: createIdbSessionStore(idb),
     queueStore: createIdbQueueStore(idb),
+    adapterStore: createIdbAdapterStore(idb),
     log: options.log === false ? silentLog : (options.log ?? consoleLog),
     lock: (task, signal) => (navigator?.locks ? navigator.locks.request('token-broker-refresh', { signal }, task) : task()),
     online: () => navigator?.onLine !== false,

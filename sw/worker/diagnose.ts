@@ -1,5 +1,6 @@
 import type { DiagnosticCheck } from '../protocol.ts';
 import { bareUrl } from './log.ts';
+import { isRedirectAdapter } from './adapters/redirect-adapter.ts';
 import type { BrokerConfig } from './options.ts';
 import { ruleUrl } from './url-rules.ts';
 import type { Transport } from './token-broker.ts';
@@ -23,12 +24,17 @@ async function reaches(transport: Transport, timeoutMs: number, init: RequestIni
  * Sends no token and no cookie-changing request.
  */
 export async function diagnose(config: BrokerConfig<unknown>, transport: Transport, timeoutMs: number): Promise<DiagnosticCheck[]> {
-  const targets: { what: string; url: string; authorization: boolean }[] = [
-    ...Object.entries(config.endpoints).flatMap(([name, url]) => (url ? [{ what: `endpoints.${name}`, url, authorization: false }] : [])),
+  const adapter = config.adapter;
+  // A provider's discovery document is public and read without cookies: probed with the API's CORS check, minus Authorization.
+  const endpoints = isRedirectAdapter(adapter)
+    ? [{ what: 'discovery', url: adapter.probeUrl, authorization: false, cookies: false }]
+    : Object.entries(config.endpoints).flatMap(([name, url]) => (url ? [{ what: `endpoints.${name}`, url, authorization: false }] : []));
+  const targets: { what: string; url: string; authorization: boolean; cookies?: boolean }[] = [
+    ...endpoints,
     ...config.allowlist.map((rule, index) => ({ what: `allowlist[${index}]`, url: ruleUrl(rule), authorization: true })),
   ];
   return Promise.all(
-    targets.map(async ({ what, url, authorization }): Promise<DiagnosticCheck> => {
+    targets.map(async ({ what, url, authorization, cookies = true }): Promise<DiagnosticCheck> => {
       const shown = bareUrl(url);
       const opaque = await reaches(transport, timeoutMs, { url, mode: 'no-cors', credentials: 'omit' });
       if (opaque !== true) {
@@ -41,7 +47,11 @@ export async function diagnose(config: BrokerConfig<unknown>, transport: Transpo
       }
       if (new URL(url).origin === config.origin) return { what, url: shown, ok: true, detail: 'reachable (same origin).' };
       const headers: Record<string, string> = authorization ? { Authorization: 'Bearer diagnose' } : {};
-      const cors = await reaches(transport, timeoutMs, { url, mode: 'cors', credentials: 'include', headers });
+      const cors = await reaches(transport, timeoutMs, { url, mode: 'cors', credentials: cookies ? 'include' : 'omit', headers });
+      if (cors !== true && !cookies) {
+        const detail = `reachable, but CORS refuses a request from ${config.origin}: answer Access-Control-Allow-Origin: ${config.origin} (or *).`;
+        return { what, url: shown, ok: false, detail };
+      }
       if (cors !== true) {
         return {
           what,
@@ -50,12 +60,8 @@ export async function diagnose(config: BrokerConfig<unknown>, transport: Transpo
           detail: `reachable, but CORS refuses a credentialed request from ${config.origin}${authorization ? ' with an Authorization header' : ''}: answer Access-Control-Allow-Origin: ${config.origin} (not *) and Access-Control-Allow-Credentials: true${authorization ? ', and allow Authorization in Access-Control-Allow-Headers' : ''}.`,
         };
       }
-      return {
-        what,
-        url: shown,
-        ok: true,
-        detail: `reachable, and CORS allows ${config.origin} with credentials${authorization ? ' and Authorization' : ''}.`,
-      };
+      const allowed = cookies ? `with credentials${authorization ? ' and Authorization' : ''}` : '';
+      return { what, url: shown, ok: true, detail: `reachable, and CORS allows ${config.origin}${allowed ? ` ${allowed}` : ''}.` };
     }),
   );
 }

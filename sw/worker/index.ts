@@ -4,6 +4,7 @@
  */
 export { createTokenBroker, type ServiceWorkerTokenBroker } from './create-token-broker.ts';
 export type { TokenBrokerOptions, BrokerConfig } from './options.ts';
+export type { ResourceEntry } from './resource-rules.ts';
 export { resolveOptions } from './options.ts';
 export type { InstallOptions } from './install.ts';
 export {
@@ -13,10 +14,12 @@ export {
   type Lock,
   type ReplayResult,
   type RequestKind,
+  type SignOut,
   type Transport,
   type WorkerHooks,
 } from './token-broker.ts';
 export type { SessionStore, StoredSession } from './session-store.ts';
+export type { AdapterStore } from './adapter-store.ts';
 export type { QueueStore } from './offline-queue/queue-store.ts';
 export type { StoredWrite } from './offline-queue/queued-write.ts';
 export type { Log } from './log.ts';
@@ -31,6 +34,17 @@ export {
 export type { AuthAdapter, AuthEndpoints, AuthRequest, Grant } from './adapters/auth-adapter.ts';
 export { cookieSession, type CookieSessionOptions } from './adapters/cookie-session.ts';
 export { jsonApi, type JsonApiOptions } from './adapters/json-api.ts';
+export { oidc } from './oidc/oidc.ts';
+export type { IdTokenClaims, OidcOptions } from './oidc/oidc-options.ts';
+export {
+  isRedirectAdapter,
+  RefreshTokenLostError,
+  type RedirectAuthAdapter,
+  type RedirectClient,
+  type RedirectContext,
+  type RedirectSignIn,
+  type RefreshedGrant,
+} from './adapters/redirect-adapter.ts';
 export { LENIENT, RFC6749, type ErrorSemantics } from './adapters/error-semantics.ts';
 export {
   bearerErrorOf,
@@ -51,6 +65,8 @@ export type {
   QueuedAnswer,
   QueuedWrite,
   Session,
+  SessionEnd,
+  SignInErrorCode,
   UserParser,
   UserRecord,
   WritesChangedMessage,

@@ -1,7 +1,9 @@
 import { anyUser, type UserParser, type UserRecord } from '../protocol.ts';
 import type { AuthAdapter, AuthEndpoints } from './adapters/auth-adapter.ts';
 import { cookieSession } from './adapters/cookie-session.ts';
+import { isRedirectAdapter, type RedirectAuthAdapter } from './adapters/redirect-adapter.ts';
 import { createQueueMatcher, parseQueueRule, type QueueRule } from './offline-queue/queue-rules.ts';
+import { parseAllowlist, type ResourceEntry } from './resource-rules.ts';
 import { createMatcher, matchesRule, navigationDenylist, parseUrlRule, ruleUrl, type UrlRule } from './url-rules.ts';
 
 /**
@@ -9,13 +11,15 @@ import { createMatcher, matchesRule, navigationDenylist, parseUrlRule, ruleUrl, 
  * Every URL is absolute or a path on the worker's own origin.
  */
 export interface TokenBrokerOptions<User = UserRecord> {
-  /** Knows the token server. Default `cookieSession()`. */
-  adapter?: AuthAdapter;
+  /** Knows the token server. Default `cookieSession()`; `oidc({...})` signs in at an OpenID Provider by redirect. */
+  adapter?: AuthAdapter | RedirectAuthAdapter;
   /**
    * Where the access token may go: each entry an exact origin plus an exact path (`/users`) or a
-   * path prefix ending in `/` (`/api/`). Default `['/api/']`.
+   * path prefix ending in `/` (`/api/`). Default `['/api/']`. With an adapter that asks for a
+   * token per resource (`oidc`), an entry may be `{ url, resource }`: its requests get a token
+   * for that RFC 8707 resource (the most specific entry decides).
    */
-  allowlist?: readonly string[];
+  allowlist?: readonly (string | ResourceEntry)[];
   /**
    * Requests from pages that the worker refuses with 403 `broker_only` (exact URLs, or prefixes
    * ending in `/`): only the worker talks to the token endpoints. Default: the adapter's endpoints.
@@ -51,10 +55,14 @@ export interface TokenBrokerOptions<User = UserRecord> {
 /** The options checked and resolved: what the broker core runs on. */
 export interface BrokerConfig<User = UserRecord> {
   readonly origin: string;
-  readonly adapter: AuthAdapter;
-  /** The adapter's endpoints as absolute URLs. */
+  readonly adapter: AuthAdapter | RedirectAuthAdapter;
+  /** The adapter's endpoints as absolute URLs (a redirect adapter's server, for log lines, as login and refresh). */
   readonly endpoints: Readonly<Record<keyof AuthEndpoints, string | undefined>> & { readonly login: string; readonly refresh: string };
   readonly allowlist: readonly UrlRule[];
+  /** The RFC 8707 resources allowlist entries name, besides the session's own token's. */
+  readonly resources: readonly string[];
+  /** Which token a request gets: the resource its most specific allowlist entry names, or `''` (the session's). */
+  readonly resourceOf: (url: URL) => string;
   readonly brokerOnly: readonly UrlRule[];
   readonly isAllowed: (url: URL) => boolean;
   readonly isBrokerOnly: (url: URL) => boolean;
@@ -106,6 +114,17 @@ function checkAdapter(adapter: AuthAdapter): void {
     throw new TypeError('adapter.endpoints must name login and refresh');
 }
 
+/** A redirect adapter's rule for its redirect URI, which must be on the worker's origin (the worker sees no other navigations). */
+function redirectRule(adapter: RedirectAuthAdapter, origin: string): UrlRule {
+  if (typeof adapter.connect !== 'function') throw new TypeError('adapter.connect must be a function');
+  const rule = parseUrlRule(adapter.redirectUri, origin, 'adapter.redirectUri');
+  if (rule.origin !== origin)
+    throw new TypeError(
+      `adapter.redirectUri (${ruleUrl(rule)}) must be on the worker's origin (${origin}): the worker only sees navigations to it`,
+    );
+  return rule;
+}
+
 function endpoint(adapter: AuthAdapter, name: keyof AuthEndpoints, origin: string): UrlRule | undefined {
   const value = adapter.endpoints[name];
   if (value === undefined && name === 'logout') return undefined;
@@ -138,17 +157,37 @@ export function resolveOptions<User = UserRecord>(options: TokenBrokerOptions<Us
   }
   const base = { origin: checkOrigin(origin) };
   const adapter = options.adapter ?? cookieSession();
-  checkAdapter(adapter);
-  const login = endpoint(adapter, 'login', base.origin) as UrlRule;
-  const refresh = endpoint(adapter, 'refresh', base.origin) as UrlRule;
-  const logout = endpoint(adapter, 'logout', base.origin);
-  const endpointRules = [login, refresh, ...(logout ? [logout] : [])];
-  const allowlist = rules(options.allowlist, ['/api/'], 'allowlist', base.origin);
+  let endpoints: BrokerConfig['endpoints'];
+  let endpointRules: Record<string, UrlRule | undefined>;
+  if (isRedirectAdapter(adapter)) {
+    // Its token endpoints are the provider's, found by discovery; pages may not fetch its redirect URI.
+    endpointRules = { redirectUri: redirectRule(adapter, base.origin) };
+    endpoints = { login: adapter.server, refresh: adapter.server, logout: undefined };
+  } else {
+    checkAdapter(adapter);
+    const login = endpoint(adapter, 'login', base.origin) as UrlRule;
+    const refresh = endpoint(adapter, 'refresh', base.origin) as UrlRule;
+    const logout = endpoint(adapter, 'logout', base.origin);
+    endpointRules = { login, refresh, logout };
+    endpoints = { login: ruleUrl(login), refresh: ruleUrl(refresh), logout: logout && ruleUrl(logout) };
+  }
+  const entries: unknown = options.allowlist ?? ['/api/'];
+  if (!Array.isArray(entries)) throw new TypeError('allowlist must be an array of URLs or paths');
+  const resolved = parseAllowlist(
+    entries,
+    base.origin,
+    isRedirectAdapter(adapter),
+    isRedirectAdapter(adapter) ? adapter.resource : undefined,
+  );
+  const allowlist = [...resolved.rules];
   if (allowlist.length === 0) throw new TypeError('allowlist: at least one URL is needed, or the broker has nothing to do');
-  const brokerOnly = rules(options.brokerOnly, endpointRules.map(ruleUrl), 'brokerOnly', base.origin);
-  for (const [name, rule] of Object.entries({ login, refresh, logout })) {
-    if (rule && !brokerOnly.some((only) => matchesRule(only, new URL(ruleUrl(rule))))) {
-      throw new TypeError(`brokerOnly must cover adapter.endpoints.${name} (${ruleUrl(rule)}): pages must not call the token endpoints`);
+  const defaultBrokerOnly = Object.values(endpointRules).flatMap((rule) => (rule ? [ruleUrl(rule)] : []));
+  const brokerOnly = rules(options.brokerOnly, defaultBrokerOnly, 'brokerOnly', base.origin);
+  if (!isRedirectAdapter(adapter)) {
+    for (const [name, rule] of Object.entries(endpointRules)) {
+      if (rule && !brokerOnly.some((only) => matchesRule(only, new URL(ruleUrl(rule))))) {
+        throw new TypeError(`brokerOnly must cover adapter.endpoints.${name} (${ruleUrl(rule)}): pages must not call the token endpoints`);
+      }
     }
   }
   if (options.offlineQueue !== undefined && !Array.isArray(options.offlineQueue))
@@ -165,8 +204,10 @@ export function resolveOptions<User = UserRecord>(options: TokenBrokerOptions<Us
   return Object.freeze({
     origin: base.origin,
     adapter,
-    endpoints: Object.freeze({ login: ruleUrl(login), refresh: ruleUrl(refresh), logout: logout && ruleUrl(logout) }),
+    endpoints: Object.freeze(endpoints),
     allowlist: Object.freeze(allowlist),
+    resources: Object.freeze(resolved.resources),
+    resourceOf: resolved.resourceOf,
     brokerOnly: Object.freeze(brokerOnly),
     isAllowed: createMatcher(allowlist),
     isBrokerOnly: createMatcher(brokerOnly),

@@ -20,6 +20,15 @@ export function authUnavailableResponse(retryAfterSeconds: number): Response {
   });
 }
 
+/** 303 for a navigation the worker answered itself (the end of a sign-in at a provider): the browser goes on to `location`. */
+export function seeOtherResponse(location: string): Response {
+  // no-referrer: the callback's URL, with its code, is never anybody's Referer.
+  return new Response(null, {
+    status: 303,
+    headers: { Location: location, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' },
+  });
+}
+
 /** 202 for a write that failed on the network and waits in the offline queue. */
 export function queuedResponse(write: QueuedWrite): Response {
   const body: QueuedAnswer = { queued: true, write };

@@ -1,6 +1,17 @@
 import { BrokerError, toBrokerError } from '../errors.ts';
-import type { Credentials, DiagnosticCheck, DropReason, QueuedWrite, Session, UserRecord, WritesChangedMessage } from '../protocol.ts';
-import type { AuthRequest, Grant } from './adapters/auth-adapter.ts';
+import type {
+  Credentials,
+  DiagnosticCheck,
+  DropReason,
+  QueuedWrite,
+  Session,
+  SessionEnd,
+  UserRecord,
+  WritesChangedMessage,
+} from '../protocol.ts';
+import type { AdapterStore } from './adapter-store.ts';
+import type { AuthAdapter, AuthRequest, Grant } from './adapters/auth-adapter.ts';
+import { isRedirectAdapter, RefreshTokenLostError, type RedirectClient } from './adapters/redirect-adapter.ts';
 import { diagnose } from './diagnose.ts';
 import type { Dpop, Proof } from './dpop/dpop.ts';
 import { bareUrl, type Log } from './log.ts';
@@ -8,7 +19,7 @@ import { OfflineQueue, type SendOutcome } from './offline-queue/offline-queue.ts
 import type { QueueStore } from './offline-queue/queue-store.ts';
 import { ownerOf } from './offline-queue/queued-write.ts';
 import { denylistFor, type BrokerConfig } from './options.ts';
-import { authUnavailableResponse, brokerOnlyResponse, queuedResponse } from './responses.ts';
+import { authUnavailableResponse, brokerOnlyResponse, queuedResponse, seeOtherResponse } from './responses.ts';
 import { parseStoredSession, type SessionStore } from './session-store.ts';
 import { SingleFlight } from './single-flight.ts';
 import { withTimeout } from './timeout.ts';
@@ -55,6 +66,14 @@ export interface BrokerDeps<User> extends WorkerHooks<User> {
   dpop?: Dpop;
   /** Where writes that failed on the network wait (never with a token); needed for `offlineQueue`. */
   queueStore?: QueueStore;
+  /** Where a redirect adapter (`oidc`) keeps its records: sign-ins under way, a refresh token bound to the DPoP key. */
+  adapterStore?: AdapterStore;
+}
+
+/** What a sign-out leaves: the session, and where to end the provider's session (RP-initiated logout) when there is one. */
+export interface SignOut<User> {
+  session: Session<User>;
+  endSessionUrl?: string;
 }
 
 /** What a replay of the offline queue left behind. */
@@ -65,10 +84,15 @@ export interface ReplayResult {
   retryLater: boolean;
 }
 
-/** What the broker does with a page's request: lend the token, refuse it, or leave it alone. */
-export type RequestKind = 'api' | 'broker-only' | 'other';
+/**
+ * What the broker does with a page's request: lend the token, refuse it, leave it alone, or (a
+ * redirect adapter's) complete a sign-in from the navigation back from the provider.
+ */
+export type RequestKind = 'api' | 'broker-only' | 'other' | 'callback';
 
 interface HeldToken {
+  /** The slot it belongs to: the session's own (`''`), or an RFC 8707 resource an allowlist rule names. */
+  resource: string;
   value: string;
   /** `Bearer`, or `DPoP` for a token bound to the worker's key. */
   scheme: 'Bearer' | 'DPoP';
@@ -78,7 +102,18 @@ interface HeldToken {
   generation: number;
 }
 
-type AuthStep = 'login' | 'refresh' | 'logout';
+type AuthStep = 'login' | 'refresh' | 'logout' | 'authorize';
+
+/** One access token and its refresh: the session's own, and one per resource an allowlist rule names. */
+interface TokenSlot {
+  token: HeldToken | undefined;
+  readonly refresh: SingleFlight<HeldToken>;
+  /** After a failed refresh-ahead, a still-valid token is used without retrying until then. */
+  pausedUntil: number;
+}
+
+/** The slot of the session's own token (the one sign-in gives). */
+const SESSION = '';
 
 const BODYLESS_METHODS = new Set(['GET', 'HEAD']);
 const bodyOf = (request: Request): Promise<ArrayBuffer | undefined> =>
@@ -103,16 +138,18 @@ const EXPECTED = new Set(['invalid_credentials', 'rate_limited']);
 export class TokenBroker<User = UserRecord> {
   readonly #config: BrokerConfig<User>;
   readonly #deps: BrokerDeps<User>;
-  readonly #refresh = new SingleFlight<HeldToken>();
+  readonly #slots = new Map<string, TokenSlot>();
   readonly #queue: OfflineQueue | undefined;
+  /** The adapter whose calls the broker sends (cookieSession, jsonApi), or the running redirect adapter (oidc): one of the two. */
+  readonly #calls: AuthAdapter | undefined;
+  readonly #redirect: RedirectClient | undefined;
   #loaded: Promise<void> | undefined;
   #user: User | undefined;
-  #token: HeldToken | undefined;
   #generation = 0;
   /** Bumped by login and logout, so a refresh that began in another session is void. */
   #epoch = 0;
-  /** After a failed refresh-ahead, a still-valid token is used without retrying until then. */
-  #refreshAheadPausedUntil = 0;
+  /** Why the last session ended by itself, while the user has not signed in or out since. */
+  #ended: SessionEnd | undefined;
   /** The store's writes, one after another: a sign-out's clear never lands before an earlier save. */
   #stored: Promise<void> = Promise.resolve();
 
@@ -120,6 +157,22 @@ export class TokenBroker<User = UserRecord> {
     this.#config = config;
     this.#deps = { ...deps };
     if (deps.queueStore && config.offlineQueue.length > 0) this.#queue = new OfflineQueue(deps.queueStore, deps.log);
+    const adapter = config.adapter;
+    if (!isRedirectAdapter(adapter)) {
+      this.#calls = adapter;
+      return;
+    }
+    this.#redirect = adapter.connect({
+      origin: config.origin,
+      transport: (request) => this.#deps.transport(request),
+      clock: deps.clock,
+      log: deps.log,
+      store: deps.adapterStore,
+      dpopKey: deps.dpop?.keyPair?.bind(deps.dpop),
+      resources: config.resources,
+      timeoutMs: config.authTimeoutMs,
+      persist: (write) => this.#persist(write, (error) => `the ${adapter.name} adapter's record could not be stored (${String(error)})`),
+    });
   }
 
   /** The resolved configuration. */
@@ -144,6 +197,9 @@ export class TokenBroker<User = UserRecord> {
 
   /** Sorts a page's request: token-bearing API call, refused token-endpoint call, or none of ours. */
   classify(request: Request, url: URL = new URL(request.url)): RequestKind {
+    // The provider sending the browser back: caught before the 403 for the token paths (/auth/), in
+    // frames too, so that no document (a page script could read its URL) is ever at a callback URL.
+    if (request.mode === 'navigate' && this.#redirect?.isCallback(url)) return 'callback';
     if (this.#config.isBrokerOnly(url)) return 'broker-only';
     // A navigation can be started by any site: it never carries the token.
     if (request.mode === 'navigate') return 'other';
@@ -158,6 +214,8 @@ export class TokenBroker<User = UserRecord> {
         return Promise.resolve(brokerOnlyResponse());
       case 'api':
         return this.fetch(request, url);
+      case 'callback':
+        return this.callback(url);
       case 'other':
         return undefined;
     }
@@ -194,7 +252,7 @@ export class TokenBroker<User = UserRecord> {
   /** The session as a page may see it. After a worker restart it refreshes once to confirm it. */
   async session(): Promise<Session<User>> {
     await this.#ready();
-    if (this.#user && !this.#token) {
+    if (this.#user && !this.#slot().token) {
       try {
         await this.#refreshOnce();
       } catch {
@@ -206,31 +264,76 @@ export class TokenBroker<User = UserRecord> {
 
   /** Signs in with a password; the page gets the session, never the token. */
   async login(credentials: Credentials): Promise<Session<User>> {
+    const adapter = this.#calls;
+    if (!adapter)
+      throw new BrokerError(
+        'bad_request',
+        'This broker signs in at an OpenID Provider: send { type: "authorize" } (loginWithRedirect), not a password.',
+      );
     await this.#ready();
     const url = this.#config.endpoints.login;
     const grant = await this.#guard('login', async () =>
-      this.#config.adapter.readGrant(await this.#call('login', url, this.#config.adapter.login(credentials)), 'login'),
+      adapter.readGrant(await this.#call('login', url, adapter.login(credentials)), 'login'),
     );
     const checked = this.#check(grant, 'login');
-    this.#epoch += 1;
-    if (this.#user !== undefined && JSON.stringify(this.#user) !== JSON.stringify(checked.user)) await this.#purge();
-    await this.#accept(grant, checked, 'login');
-    // Writes another user queued are never sent as this one.
-    await this.#dropWrites('other-user', ownerOf(checked.user));
+    await this.#signIn(grant, checked);
     return this.#describe();
+  }
+
+  /**
+   * Starts a sign-in at the provider (redirect adapters): returns the authorization URL the page
+   * navigates to; `returnUrl` (a same-origin path, else `/`) is where the browser lands afterwards.
+   */
+  async authorize(returnUrl?: string): Promise<string> {
+    const flow = this.#redirect;
+    if (!flow) throw new BrokerError('bad_request', 'This broker signs in with a password (login); authorize is for the oidc adapter.');
+    return this.#guard('authorize', () => flow.authorize(returnUrl));
+  }
+
+  /**
+   * Completes a sign-in from the navigation the provider sent back to the redirect URI, and
+   * answers that navigation with a 303: to the return URL, or to the app's sign-in page with
+   * `?signInError=<code>` (logged with its reason). The code never reaches a page.
+   */
+  async callback(url: URL | string): Promise<Response> {
+    const flow = this.#redirect;
+    if (!flow) return Response.error();
+    await this.#ready();
+    let location: string;
+    try {
+      const signIn = await flow.complete(new URL(url));
+      const checked = this.#check(signIn.grant, 'login');
+      await this.#signIn(signIn.grant, checked, () => signIn.commit());
+      location = new URL(signIn.returnUrl, this.#config.origin).href;
+    } catch (error) {
+      location = flow.failureUrl(error);
+    }
+    return seeOtherResponse(location);
   }
 
   /** Signs out: revokes the refresh token at the server (best effort), forgets everything here. */
   async logout(): Promise<Session<User>> {
+    return (await this.signOut()).session;
+  }
+
+  /**
+   * Signs out like `logout`, and says where the page may go to end the provider's session too
+   * (redirect adapters whose provider has an end-session endpoint, when a session existed).
+   */
+  async signOut(): Promise<SignOut<User>> {
     await this.#ready();
+    const signedIn = this.#user !== undefined;
+    let endSessionUrl: string | undefined;
     try {
-      await this.#revoke();
+      if (this.#redirect) endSessionUrl = (await this.#redirect.signOut()).endSessionUrl;
+      else await this.#revoke();
     } catch {
       // Unreachable server: sign out here anyway (logged); the refresh token expires on its own.
     }
     this.#epoch += 1;
     await this.#endSession();
-    return { status: 'signed-out' };
+    const session = this.#describe();
+    return signedIn && endSessionUrl !== undefined ? { session, endSessionUrl } : { session };
   }
 
   /** Checks from inside the worker that every configured origin is reachable and allows credentials. */
@@ -279,7 +382,7 @@ export class TokenBroker<User = UserRecord> {
     const queue = this.#queue && this.#config.isQueueable(request.method, url) ? this.#queue : undefined;
     let token: HeldToken;
     try {
-      token = await this.#usableToken();
+      token = await this.#usableToken(this.#config.resourceOf(url));
     } catch (error) {
       // The session just ended: the API answers the request as it would any anonymous one.
       if (error instanceof BrokerError && error.code === 'invalid_grant') return this.#deps.transport(request);
@@ -310,10 +413,11 @@ export class TokenBroker<User = UserRecord> {
    */
   async #sendAuthorized(send: (token: HeldToken) => Promise<Response>, token: HeldToken): Promise<Response | undefined> {
     const first = await send(token);
-    if (!this.#config.adapter.tokenRejected(first)) return first;
+    if (!(this.#calls ?? (this.#redirect as RedirectClient)).tokenRejected(first)) return first;
     let next: HeldToken;
+    const newer = this.#slot(token.resource).token;
     try {
-      next = this.#token && this.#token.generation > token.generation ? this.#token : await this.#refreshOnce();
+      next = newer && newer.generation > token.generation ? newer : await this.#refreshOnce(token.resource);
     } catch (error) {
       return error instanceof BrokerError && error.code === 'invalid_grant' ? first : undefined;
     }
@@ -340,7 +444,7 @@ export class TokenBroker<User = UserRecord> {
   async #sendQueued(request: Request): Promise<SendOutcome> {
     let token: HeldToken;
     try {
-      token = await this.#usableToken();
+      token = await this.#usableToken(this.#config.resourceOf(new URL(request.url)));
     } catch (error) {
       return error instanceof BrokerError && error.code === 'invalid_grant' ? 'ended' : 'later';
     }
@@ -371,11 +475,20 @@ export class TokenBroker<User = UserRecord> {
     return this.#user === undefined ? undefined : ownerOf(this.#user);
   }
 
+  /** Adopts a checked sign-in: a new epoch, caches purged when the user changed, `commit` (the adapter's own records) before the session is kept. */
+  async #signIn(grant: Grant, checked: { user: User; scheme: HeldToken['scheme'] }, commit?: () => Promise<void>): Promise<void> {
+    this.#epoch += 1;
+    if (this.#user !== undefined && JSON.stringify(this.#user) !== JSON.stringify(checked.user)) await this.#purge();
+    await commit?.();
+    await this.#accept(grant, checked, 'login');
+    // Writes another user queued are never sent as this one.
+    await this.#dropWrites('other-user', ownerOf(checked.user));
+  }
+
   #describe(): Session<User> {
-    if (this.#user === undefined) return { status: 'signed-out' };
-    return this.#token
-      ? { status: 'signed-in', user: this.#user, accessExpiresAt: this.#token.expiresAt }
-      : { status: 'signed-in', user: this.#user };
+    if (this.#user === undefined) return this.#ended ? { status: 'signed-out', ended: this.#ended } : { status: 'signed-out' };
+    const token = this.#slot().token;
+    return token ? { status: 'signed-in', user: this.#user, accessExpiresAt: token.expiresAt } : { status: 'signed-in', user: this.#user };
   }
 
   #ready(): Promise<void> {
@@ -389,22 +502,34 @@ export class TokenBroker<User = UserRecord> {
     return this.#loaded;
   }
 
-  async #usableToken(): Promise<HeldToken> {
+  /** The slot of `resource` (default: the session's own token), made on first need. */
+  #slot(resource = SESSION): TokenSlot {
+    let slot = this.#slots.get(resource);
+    if (!slot) {
+      slot = { token: undefined, refresh: new SingleFlight<HeldToken>(), pausedUntil: 0 };
+      this.#slots.set(resource, slot);
+    }
+    return slot;
+  }
+
+  async #usableToken(resource = SESSION): Promise<HeldToken> {
     const now = this.#deps.clock.now();
-    const held = this.#token;
-    if (held && (now < held.refreshAt || (now < this.#refreshAheadPausedUntil && now < held.expiresAt))) return held;
+    const slot = this.#slot(resource);
+    const held = slot.token;
+    if (held && (now < held.refreshAt || (now < slot.pausedUntil && now < held.expiresAt))) return held;
     try {
-      return await this.#refreshOnce();
+      return await this.#refreshOnce(resource);
     } catch (error) {
-      const stillValid = held && this.#token === held && this.#deps.clock.now() < held.expiresAt;
+      const stillValid = held && slot.token === held && this.#deps.clock.now() < held.expiresAt;
       if (!stillValid || (error instanceof BrokerError && error.code === 'invalid_grant')) throw error;
-      this.#refreshAheadPausedUntil = this.#deps.clock.now() + this.#config.retryAfterSeconds * 1000;
+      slot.pausedUntil = this.#deps.clock.now() + this.#config.retryAfterSeconds * 1000;
       return held;
     }
   }
 
-  #refreshOnce(): Promise<HeldToken> {
-    return this.#refresh.run(async () => {
+  #refreshOnce(resource = SESSION): Promise<HeldToken> {
+    const slot = this.#slot(resource);
+    return slot.refresh.run(async () => {
       // Offline, a refresh can only fail: fail fast instead of queueing attempts.
       if (this.#deps.online?.() === false) throw new BrokerError('network', 'The browser is offline.');
       const epoch = this.#epoch;
@@ -412,23 +537,31 @@ export class TokenBroker<User = UserRecord> {
       let grant: Grant;
       let checked: { user: User; scheme: HeldToken['scheme'] };
       try {
-        grant = await this.#guard('refresh', () =>
-          this.#locked(async () =>
-            this.#config.adapter.readGrant(await this.#call('refresh', url, this.#config.adapter.refresh()), 'refresh'),
-          ),
-        );
+        grant = await this.#guard('refresh', () => this.#locked(() => this.#refreshGrant(url, resource)));
         checked = this.#check(grant, 'refresh');
       } catch (error) {
-        if (epoch === this.#epoch && error instanceof BrokerError && error.code === 'invalid_grant') await this.#endSession();
+        if (epoch === this.#epoch && error instanceof BrokerError && error.code === 'invalid_grant')
+          await this.#endSession(error instanceof RefreshTokenLostError ? 'refresh-token-lost' : undefined);
         throw error;
       }
       if (epoch !== this.#epoch) {
         // Signed in or out while this refresh was on its way: its result belongs to no session.
-        if (this.#token) return this.#token;
+        const current = this.#slot(resource).token;
+        if (current) return current;
         throw new BrokerError('invalid_grant', 'The session has ended; sign in again.');
       }
-      return this.#accept(grant, checked, 'refresh');
+      return this.#accept(grant, checked, 'refresh', resource);
     });
+  }
+
+  /** One refresh call: the adapter's own (a redirect adapter keeps the user unless the provider says otherwise), or one the broker sends. */
+  async #refreshGrant(url: string, resource: string): Promise<Grant> {
+    if (this.#redirect) {
+      const grant = await this.#redirect.refresh(resource === SESSION ? undefined : resource);
+      return { ...grant, user: grant.user ?? this.#user };
+    }
+    const adapter = this.#calls as AuthAdapter;
+    return adapter.readGrant(await this.#call('refresh', url, adapter.refresh()), 'refresh');
   }
 
   /**
@@ -460,8 +593,8 @@ export class TokenBroker<User = UserRecord> {
 
   async #revoke(): Promise<void> {
     const url = this.#config.endpoints.logout;
-    if (url === undefined) return;
-    const spec = this.#config.adapter.logout();
+    if (url === undefined || !this.#calls) return;
+    const spec = this.#calls.logout();
     if (!spec.withAccessToken) {
       await this.#guard('logout', () => this.#call('logout', url, spec));
       return;
@@ -541,7 +674,8 @@ export class TokenBroker<User = UserRecord> {
 
   #report(step: AuthStep | 'api', error: BrokerError): void {
     if (EXPECTED.has(error.code)) return;
-    const endpoint = step === 'api' ? '' : ` (${this.#config.adapter.name}, ${bareUrl(this.#config.endpoints[step] ?? '')})`;
+    const url = step === 'api' ? undefined : step === 'authorize' ? this.#config.endpoints.login : this.#config.endpoints[step];
+    const endpoint = step === 'api' ? '' : ` (${this.#config.adapter.name}, ${bareUrl(url ?? this.#config.endpoints.login)})`;
     const cause = error.code === 'internal' && error.cause instanceof Error ? `: ${error.cause.name}: ${error.cause.message}` : '';
     this.#deps.log(`${step} failed${endpoint}: ${error.code}: ${error.message}${cause}`);
   }
@@ -568,6 +702,7 @@ export class TokenBroker<User = UserRecord> {
     grant: Grant,
     { user, scheme }: { user: User; scheme: HeldToken['scheme'] },
     step: 'login' | 'refresh',
+    resource = SESSION,
   ): Promise<HeldToken> {
     const receivedAt = this.#deps.clock.now();
     // RFC 6749 5.1: schedule from expires_in as received, not from `exp` against a local clock that may be off.
@@ -575,15 +710,20 @@ export class TokenBroker<User = UserRecord> {
     const skew = Math.min(this.#config.refreshSkewMs, lifetime / 3);
     this.#generation += 1;
     const token: HeldToken = {
+      resource,
       value: grant.accessToken,
       scheme,
       expiresAt: receivedAt + lifetime,
       refreshAt: receivedAt + lifetime - skew,
       generation: this.#generation,
     };
-    this.#token = token;
+    const slot = this.#slot(resource);
+    slot.token = token;
+    slot.pausedUntil = 0;
+    // Another resource's token changes nothing a page sees.
+    if (resource !== SESSION) return token;
     this.#user = user;
-    this.#refreshAheadPausedUntil = 0;
+    this.#ended = undefined;
     const saved = this.#persist(
       () => this.#deps.store.save({ user, accessExpiresAt: token.expiresAt }),
       (error) => `the session could not be stored (${String(error)}); it lasts as long as this worker`,
@@ -594,9 +734,11 @@ export class TokenBroker<User = UserRecord> {
     return token;
   }
 
-  async #endSession(): Promise<void> {
+  async #endSession(ended?: SessionEnd): Promise<void> {
     this.#user = undefined;
-    this.#token = undefined;
+    this.#slots.clear();
+    this.#ended = ended;
+    await this.#redirect?.forget();
     // A new session gets a new key: nothing bound to this one is worth anything any more.
     await this.#deps.dpop?.reset();
     // Nothing sensitive is in the store; a stale record left by a failed clear is refused by the next refresh.
@@ -604,7 +746,7 @@ export class TokenBroker<User = UserRecord> {
     await this.#purge();
     // Writes queued in this session are never sent in another.
     await this.#dropWrites('session-ended');
-    this.#deps.broadcast?.({ status: 'signed-out' });
+    this.#deps.broadcast?.(this.#describe());
   }
 
   /** Queues a store write behind the earlier ones; resolves when it is done (a failure is logged, never thrown). */

@@ -27,11 +27,14 @@ export interface Dpop {
   observe(url: string, response: Response, step: DpopStep, sent: Proof): Promise<boolean>;
   /** The public key as a JWK (bound tokens carry its RFC 7638 thumbprint as `cnf.jkt`). */
   publicJwk(): Promise<JWK>;
+  /** The key pair itself (the private key non-extractable), for a client that signs its own proofs with it (oauth4webapi's `DPoP()`). */
+  keyPair?(): Promise<CryptoKeyPair>;
   /** Drops the key: the next session gets a new one. */
   reset(): Promise<void>;
 }
 
 interface SessionKey {
+  pair: CryptoKeyPair;
   privateKey: CryptoKey;
   /** The protected header, the same for every proof of this key. */
   header: { alg: 'ES256'; typ: 'dpop+jwt'; jwk: JWK };
@@ -80,7 +83,7 @@ export function createDpop(deps: { store: KeyStore; clock: Clock }): Dpop {
       await deps.store.save(pair).catch(() => undefined); // Without storage the key lasts as long as this worker.
     }
     const { kty, crv, x, y } = (await crypto.subtle.exportKey('jwk', pair.publicKey)) as JWK;
-    return { privateKey: pair.privateKey, header: { alg: 'ES256', typ: 'dpop+jwt', jwk: { kty, crv, x, y } } };
+    return { pair, privateKey: pair.privateKey, header: { alg: 'ES256', typ: 'dpop+jwt', jwk: { kty, crv, x, y } } };
   }
 
   function sessionKey(): Promise<SessionKey> {
@@ -127,6 +130,10 @@ export function createDpop(deps: { store: KeyStore; clock: Clock }): Dpop {
 
     async publicJwk() {
       return (await sessionKey()).header.jwk;
+    },
+
+    async keyPair() {
+      return (await sessionKey()).pair;
     },
 
     async reset() {
