@@ -18,4 +18,8 @@ interface ImportMetaEnv {
   readonly VITE_PRECACHE_INTEGRITY?: string;
   /** `off` builds the worker without static routing (every request wakes it), for comparison. */
   readonly VITE_STATIC_ROUTING?: string;
+  /** An OpenID Provider's issuer URL: the worker signs in there (code + PKCE) instead of with the password form (`npm run start:oidc` sets it). */
+  readonly VITE_OIDC_ISSUER?: string;
+  /** The client id registered at that provider; default `demo-spa`. */
+  readonly VITE_OIDC_CLIENT_ID?: string;
 }

@@ -2,7 +2,8 @@
 // The demo's service worker: the broker's options, plus the precached app shell.
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute, type PrecacheEntry } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
-import { cookieSession, createTokenBroker } from 'sw-token-broker/worker';
+import { createTokenBroker } from 'sw-token-broker/worker';
+import { demoAdapter } from './sw-auth.ts';
 import { verifiedPrecache } from './sw-precache.ts';
 import { precacheStaticRouting } from './sw-static-routing.ts';
 import { parseUser } from './user.ts';
@@ -17,7 +18,7 @@ const precache = verifiedPrecache(self.__WB_MANIFEST); // the build's bytes only
 
 const broker = createTokenBroker(
   {
-    adapter: cookieSession(), // POST /auth/login, /auth/refresh, /auth/logout on this origin
+    adapter: demoAdapter(self.location.origin), // this origin's cookie contract, or an OpenID Provider (VITE_OIDC_ISSUER)
     allowlist: ['/api/'],
     brokerOnly: ['/auth/'], // pages may call nothing under /auth/
     parseUser,

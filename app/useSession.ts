@@ -54,7 +54,10 @@ export function useSession() {
     login: async (credentials: Credentials): Promise<void> => {
       session.value = await client.login(credentials);
     },
+    /** Asks the worker for the provider's sign-in page and goes there (OpenID Connect builds); the worker brings the user back to `returnUrl`. */
+    loginWithRedirect: (returnUrl: string): Promise<void> => client.loginWithRedirect({ returnUrl }),
     logout: async (): Promise<void> => {
+      // With an OpenID Provider, the page then goes on to end the provider's session too.
       session.value = await client.logout();
     },
   };
