@@ -33,6 +33,9 @@ watch(
   () => session.value?.status,
   async (status) => {
     const current = router.currentRoute.value;
+    // Before the first navigation has settled the current route is START_LOCATION ('/', matching
+    // nothing): the guard above decides that one, with the address the page was opened at.
+    if (current.matched.length === 0) return;
     if (status === 'signed-out' && !current.meta.public) await router.replace(toLogin(current.fullPath));
     if (status === 'signed-in' && current.name === 'login') await router.replace(safeReturnUrl(current.query.returnUrl));
   },
