@@ -23,6 +23,9 @@ import { CSV_HEADERS, todosCsv } from './todos-csv.ts';
 import { Users, type User } from './users.ts';
 import { WsTickets } from './ws-tickets.ts';
 
+/** Where an OpenID Provider sends the browser back (the demo worker's `oidc` redirect URI). */
+const OIDC_CALLBACK = '/auth/callback';
+
 /** A request body: always a JSON object, read once at the edge. */
 export type JsonObject = Record<string, unknown>;
 
@@ -430,6 +433,10 @@ export function mockApiApp(services: Services, options: MockApiOptions = {}): Mo
     await next();
     if (c.res.status === 401) services.stats.apiUnauthorized += 1;
   });
+  // The provider's redirect to the app's callback is the worker's to answer. One that reaches the
+  // server (no worker controls the origin: site data cleared while the user was at the provider)
+  // cannot finish the sign-in here; it goes to the sign-in page, never to a page with the code in its address.
+  if (config.oidc) app.get(OIDC_CALLBACK, (c) => c.redirect('/login?signInError=state_mismatch#', 303));
   app.use('/auth/*', sameOriginOnly);
   app.use('/auth/*', nonceHeader(services.dpop));
   app.use('/api/*', nonceHeader(services.dpop));
