@@ -12,6 +12,7 @@ import { stopAllWorkers } from '../workers.ts';
 import { buildVariant } from './build-variant.ts';
 import { appPage, concurrent, stats, tokenPage } from './clients.ts';
 import { measureColdStart, type ColdStartResult } from './cold-start.ts';
+import { measureOidc, oidcTable, type OidcBenchResult } from './oidc.ts';
 import { measureOverhead, overheadRatios, VARIANTS, type Overhead, type Variant } from './overhead.ts';
 import { printProfile, runProfile, type ProfileResult } from './profile.ts';
 import { startBenchServers, startDistOrigin } from './servers.ts';
@@ -140,11 +141,14 @@ async function main(): Promise<void> {
       rmSync(unroutedDist, { recursive: true, force: true });
     }
 
-    // 5. Sizes.
+    // 5. OpenID Connect: the size of a worker with the oidc adapter, and its cold start.
+    results.oidc = await measureOidc(browser, { runs: RUNS, rounds: Math.max(5, Math.round(ROUNDS / 1.5)) });
+
+    // 6. Sizes.
     // One bundle: VITE_DPOP=off turns DPoP off at run time, so the Bearer build is the same size.
     results.sizes = sizes(DIST);
 
-    // 6. Soak: mixed traffic from two tabs, ACCESS_TTL 2, the worker stopped every 10 s.
+    // 7. Soak: mixed traffic from two tabs, ACCESS_TTL 2, the worker stopped every 10 s.
     const soakContext = await browser.newContext();
     const tabs = [await appPage(soakContext, servers.shortApp)];
     tabs.push(await soakContext.newPage());
@@ -244,6 +248,7 @@ function print(results: Record<string, unknown>): void {
     repeatVisit: RepeatVisitResult[];
     outsideRequest: OutsideRequestResult[];
     sizes: { file: string; raw: number; gzip: number }[];
+    oidc: OidcBenchResult;
     soak: {
       seconds: number;
       workerStops: number;
@@ -306,6 +311,8 @@ function print(results: Record<string, unknown>): void {
   lines.push(...repeatVisitTable(r.repeatVisit));
   lines.push('');
   lines.push(...outsideRequestTable(r.outsideRequest));
+  lines.push('');
+  lines.push(...oidcTable(r.oidc));
   lines.push('');
   lines.push('Sizes');
   for (const size of r.sizes)
