@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { type EngineBrowser, until } from './driver';
 import { liveUpdates } from './live-flows';
+import type { OidcStack } from '../../mock-oidc/index.ts';
 import type { MockServer } from './mock-server';
 import { chooseLiveTransport, expectMe, pageFetch, signIn, waitForController, waitForHeading } from './page-steps';
 
@@ -11,6 +12,8 @@ export interface FlowContext {
   readonly expiring: MockServer;
   /** Tokens that outlive the run, so any refresh there means the worker lost its memory. */
   readonly lasting: MockServer;
+  /** The app built for a local OpenID Provider, its API, the provider, and its count of refresh grants. */
+  readonly oidc: OidcStack & { readonly refreshes: () => number };
 }
 
 /** One step of a flow. Steps run in order and build on each other (signed in, then ...). */

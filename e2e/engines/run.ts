@@ -1,8 +1,11 @@
 // The cross-engine suite (npm run test:engines): the core flows in Firefox ESR and WebKitGTK and
 // a smoke test in the oldest WebKit, against the production build in dist/ served by the mock API.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { startOidcStack } from '../../mock-oidc/index.ts';
 import { BROWSER_TARGETS } from '../../vite.config';
 import { ACCESS_TTL_SECONDS } from '../server-env';
 import { syntaxNewerThan } from '../syntax-floor';
@@ -11,6 +14,7 @@ import { type EngineBrowser } from './driver';
 import { FIREFOX_BINARIES, launchFirefox } from './firefox';
 import { coreFlow, type FlowContext, smokeFlow, type Step } from './flows';
 import { type MockServer, startMockServer } from './mock-server';
+import { countRefreshes, oidcFlow } from './oidc-flows';
 import { launchWebKitGtk, launchWpe, WEBKITGTK_BINARIES, WPE_BINARIES } from './webkit';
 
 interface Engine {
@@ -21,15 +25,26 @@ interface Engine {
 }
 
 const ENGINES: readonly Engine[] = [
-  { name: 'Firefox ESR (puppeteer-core, WebDriver BiDi)', binaries: FIREFOX_BINARIES, launch: launchFirefox, flow: coreFlow },
-  { name: 'WebKitGTK (WebKitWebDriver, MiniBrowser under Xvfb)', binaries: WEBKITGTK_BINARIES, launch: launchWebKitGtk, flow: coreFlow },
+  {
+    name: 'Firefox ESR (puppeteer-core, WebDriver BiDi)',
+    binaries: FIREFOX_BINARIES,
+    launch: launchFirefox,
+    flow: [...coreFlow, ...oidcFlow],
+  },
+  {
+    name: 'WebKitGTK (WebKitWebDriver, MiniBrowser under Xvfb)',
+    binaries: WEBKITGTK_BINARIES,
+    launch: launchWebKitGtk,
+    flow: [...coreFlow, ...oidcFlow],
+  },
   { name: 'WPE WebKit 2.38 (WPEWebDriver, cog headless): smoke', binaries: WPE_BINARIES, launch: launchWpe, flow: smokeFlow },
 ];
 
 /** Long enough that no token expires during the run: any refresh there is a restarted worker's. */
 const LASTING_TTL_SECONDS = 3_600;
 
-let servers: { expiring: MockServer; lasting: MockServer } | undefined;
+let servers: { expiring: MockServer; lasting: MockServer; oidc: FlowContext['oidc'] } | undefined;
+let oidcDist: string | undefined;
 
 // Interrupted: exit through process.exit, so that 'exit' listeners stop what the suite started.
 for (const [signal, code] of [
@@ -41,14 +56,22 @@ for (const [signal, code] of [
 
 before(
   async () => {
-    const [expiring, lasting] = await Promise.all([startMockServer(ACCESS_TTL_SECONDS), startMockServer(LASTING_TTL_SECONDS)]);
-    servers = { expiring, lasting };
+    oidcDist = mkdtempSync(join(tmpdir(), 'engines-oidc-'));
+    // The app built for a local OpenID Provider (a build of its own), its API and the provider, in this process.
+    const [expiring, lasting, stack] = await Promise.all([
+      startMockServer(ACCESS_TTL_SECONDS),
+      startMockServer(LASTING_TTL_SECONDS),
+      startOidcStack({ distDir: oidcDist, build: { quiet: true }, api: { accessTtl: LASTING_TTL_SECONDS } }),
+    ]);
+    if (!stack.provider) throw new Error('the local OpenID Provider did not start');
+    servers = { expiring, lasting, oidc: Object.assign(stack, { refreshes: countRefreshes(stack.provider.provider) }) };
   },
-  { timeout: 60_000 },
+  { timeout: 180_000 },
 );
 
 after(async () => {
-  await Promise.all([servers?.expiring.stop(), servers?.lasting.stop()]);
+  await Promise.all([servers?.expiring.stop(), servers?.lasting.stop(), servers?.oidc.close()]);
+  if (oidcDist) rmSync(oidcDist, { recursive: true, force: true });
 });
 
 // node:test runs what describe() and it() register; the promises they return only report it.
