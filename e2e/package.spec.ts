@@ -18,7 +18,7 @@ const run = (command: string, args: string[], cwd: string): string =>
   });
 
 const WORKER = `/// <reference lib="webworker" />
-import { BrokerError, cookieSession, createTokenBroker, jsonApi, type Session } from 'sw-token-broker/worker';
+import { BrokerError, cookieSession, createTokenBroker, jsonApi, oidc, type IdTokenClaims, type Session } from 'sw-token-broker/worker';
 declare const self: ServiceWorkerGlobalScope;
 interface User { id: string; name: string }
 const parseUser = (value: unknown): User | undefined => (typeof value === 'object' && value !== null && 'id' in value ? { id: String(value.id), name: 'x' } : undefined);
@@ -29,16 +29,32 @@ const broker = createTokenBroker<User>({
 }).install(self);
 const session: Promise<Session<User>> = broker.session();
 const other = createTokenBroker({ adapter: cookieSession() });
-export { session, other, BrokerError };
+// The README's OpenID Connect worker, with a second API that gets a token of its own.
+const withProvider = createTokenBroker({
+  adapter: oidc({
+    issuer: 'https://id.example.com',
+    clientId: 'my-spa',
+    resource: 'https://app.example.com/api/',
+    postLogoutRedirectUri: '/',
+    user: (claims: IdTokenClaims) => ({ id: claims.sub, name: claims.name }),
+  }),
+  allowlist: ['/api/', { url: 'https://reports.example.com/', resource: 'https://reports.example.com/' }],
+  brokerOnly: ['/auth/'],
+});
+const authorizationUrl: Promise<string> = withProvider.authorize('/todos');
+export { session, other, authorizationUrl, BrokerError };
 `;
 
-const PAGE = `import { BrokerError, createBrokerClient, type Protection, type Session } from 'sw-token-broker/client';
+const PAGE = `import { BrokerError, createBrokerClient, SIGN_IN_ERROR_CODES, type Protection, type Session } from 'sw-token-broker/client';
 import type { BrokerRequest } from 'sw-token-broker/protocol';
 const client = createBrokerClient<{ id: string }>();
 const protection: Promise<Protection> = client.ready(navigator.serviceWorker.register('/sw.js'));
 const login: Promise<Session<{ id: string }>> = client.login({ username: 'a', password: 'b' });
 const request: BrokerRequest = { type: 'session' };
-export { protection, login, request, BrokerError };
+const authorize: BrokerRequest = { type: 'authorize', returnUrl: '/todos' };
+const redirected: Promise<void> = client.loginWithRedirect({ returnUrl: '/todos' });
+const failed = (code: string): boolean => (SIGN_IN_ERROR_CODES as readonly string[]).includes(code);
+export { protection, login, request, authorize, redirected, failed, BrokerError };
 `;
 
 const tsconfig = (lib: string[], file: string): string =>
@@ -119,7 +135,7 @@ test.describe('the npm package', () => {
          let deep = 'exported';
          try { await import('sw-token-broker/lib/worker/token-broker.js'); } catch (error) { deep = error.code; }
          console.log(JSON.stringify({
-           worker: typeof worker.createTokenBroker, client: typeof client.createBrokerClient,
+           worker: typeof worker.createTokenBroker, client: typeof client.createBrokerClient, oidc: typeof worker.oidc,
            same: worker.BrokerError === client.BrokerError && client.BrokerError === protocol.BrokerError,
            kind: broker.classify(new Request('https://app.example/api/x')), deep,
          }));`,
@@ -128,6 +144,7 @@ test.describe('the npm package', () => {
     );
     expect(JSON.parse(imported)).toEqual({
       worker: 'function',
+      oidc: 'function',
       client: 'function',
       same: true,
       kind: 'api',
