@@ -96,6 +96,18 @@ function watchAddresses(page: Page): string[] {
 const signIn = (page: Page, options?: Parameters<typeof signInAtProvider>[2]): Promise<void> =>
   signInAtProvider(page, stack.appOrigin, options);
 
+/** Rewrites one parameter of the authorization request on its way to the provider, which echoes it back (`state`) or signs it into the ID token (`nonce`). */
+async function tamperAuthorizationRequest(page: Page, name: string, value: string): Promise<void> {
+  await page.route(
+    (url) => url.origin + url.pathname === endpoints.authorization,
+    (route) => {
+      const url = new URL(route.request().url());
+      url.searchParams.set(name, value);
+      return route.continue({ url: url.href });
+    },
+  );
+}
+
 const pageFetch = (page: Page, path: string): Promise<number> => page.evaluate(async (path) => (await fetch(path)).status, path);
 
 test.describe('OpenID Connect: the worker signs in at the provider', () => {
@@ -216,14 +228,7 @@ test.describe('OpenID Connect: the worker signs in at the provider', () => {
   test('a tampered state is refused with a clear error on the sign-in page, and no code is exchanged', async ({ page, context }) => {
     const tokenCalls = watchWorkerCalls(context, () => endpoints.token);
     // The provider echoes whatever state the authorization request carried.
-    await page.route(
-      (url) => url.origin + url.pathname === endpoints.authorization,
-      (route) => {
-        const url = new URL(route.request().url());
-        url.searchParams.set('state', 'forged-by-someone-else');
-        return route.continue({ url: url.href });
-      },
-    );
+    await tamperAuthorizationRequest(page, 'state', 'forged-by-someone-else');
     await signIn(page);
     await expect(page.getByRole('alert')).toHaveText(/was not started here, was used already or is too old/);
     await expect(page).toHaveURL(`${stack.appOrigin}/login`);
@@ -234,14 +239,7 @@ test.describe('OpenID Connect: the worker signs in at the provider', () => {
 
   test('a mismatched nonce is refused: the ID token is for another sign-in', async ({ page, context }) => {
     const tokenCalls = watchWorkerCalls(context, () => endpoints.token);
-    await page.route(
-      (url) => url.origin + url.pathname === endpoints.authorization,
-      (route) => {
-        const url = new URL(route.request().url());
-        url.searchParams.set('nonce', 'another-sign-in');
-        return route.continue({ url: url.href });
-      },
-    );
+    await tamperAuthorizationRequest(page, 'nonce', 'another-sign-in');
     await signIn(page);
     await expect(page.getByRole('alert')).toHaveText(/answered for another sign-in/);
     // The code was exchanged (the nonce is in the ID token), and the answer thrown away.

@@ -1,4 +1,5 @@
 import type { BrokerError } from '../errors.ts';
+import type { KeyStore } from './dpop/key-store.ts';
 import type { UserRecord } from '../protocol.ts';
 import { resolveOptions, type BrokerConfig, type TokenBrokerOptions } from './options.ts';
 import type { QueueStore } from './offline-queue/queue-store.ts';
@@ -191,4 +192,12 @@ export function rejectionOf(promise: Promise<unknown>): Promise<BrokerError> {
     },
     (error: unknown) => error as BrokerError,
   );
+}
+
+/** A DPoP KeyStore in a variable: the key pair a restarted worker finds, as IndexedDB would keep it. */
+export class MemoryKeyStore implements KeyStore {
+  pair: CryptoKeyPair | undefined;
+  load = async (): Promise<CryptoKeyPair | undefined> => this.pair;
+  save = async (pair: CryptoKeyPair): Promise<void> => void (this.pair = pair);
+  clear = async (): Promise<void> => void (this.pair = undefined);
 }

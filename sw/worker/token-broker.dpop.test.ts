@@ -2,8 +2,7 @@ import { base64url, calculateJwkThumbprint, EmbeddedJWK, jwtVerify } from 'jose'
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { UserRecord } from '../protocol.ts';
 import { createDpop } from './dpop/dpop.ts';
-import type { KeyStore } from './dpop/key-store.ts';
-import { ManualClock, MemoryStore, ORIGIN, testConfig } from './test-fakes.ts';
+import { ManualClock, MemoryKeyStore, MemoryStore, ORIGIN, testConfig } from './test-fakes.ts';
 import { TokenBroker } from './token-broker.ts';
 
 // A token server and API that bind tokens to the proof's key and, when asked, demand nonces.
@@ -62,13 +61,6 @@ class DpopServer {
     }
     return Response.json({ ok: true }, { headers: nonceHeaders });
   };
-}
-
-class MemoryKeyStore implements KeyStore {
-  pair: CryptoKeyPair | undefined;
-  load = async (): Promise<CryptoKeyPair | undefined> => this.pair;
-  save = async (pair: CryptoKeyPair): Promise<void> => void (this.pair = pair);
-  clear = async (): Promise<void> => void (this.pair = undefined);
 }
 
 let server: DpopServer;

@@ -4,21 +4,13 @@ import type { Session, UserRecord } from '../protocol.ts';
 import { createMemoryAdapterStore, type AdapterStore } from './adapter-store.ts';
 import { answer } from './answer.ts';
 import { createDpop } from './dpop/dpop.ts';
-import type { KeyStore } from './dpop/key-store.ts';
 import { oidc } from './oidc/oidc.ts';
 import type { OidcOptions } from './oidc/oidc-options.ts';
 import type { PendingAuthorization } from './oidc/pending-authorizations.ts';
 import { CLIENT_ID, FakeProvider, ISSUER, RESOURCE, RESOURCE2, type Approval } from './oidc/test-fakes.ts';
-import { ManualClock, MemoryStore, ORIGIN, rejectionOf, testConfig } from './test-fakes.ts';
+import { ManualClock, MemoryKeyStore, MemoryStore, ORIGIN, rejectionOf, testConfig } from './test-fakes.ts';
 import type { TokenBrokerOptions } from './options.ts';
 import { TokenBroker, type BrokerDeps, type Lock } from './token-broker.ts';
-
-class MemoryKeyStore implements KeyStore {
-  pair: CryptoKeyPair | undefined;
-  load = async (): Promise<CryptoKeyPair | undefined> => this.pair;
-  save = async (pair: CryptoKeyPair): Promise<void> => void (this.pair = pair);
-  clear = async (): Promise<void> => void (this.pair = undefined);
-}
 
 let clock: ManualClock;
 let provider: FakeProvider;
