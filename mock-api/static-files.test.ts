@@ -120,7 +120,9 @@ describe('the built app with an OpenID Provider trusted', () => {
   });
 
   it('sends a callback that no worker answered to the sign-in page, with nothing of the code in the next address', async () => {
-    const response = await (await app).request('/auth/callback?code=abc&state=xyz&iss=http%3A%2F%2F127.0.0.1%3A4174', {
+    const response = await (
+      await app
+    ).request('/auth/callback?code=abc&state=xyz&iss=http%3A%2F%2F127.0.0.1%3A4174', {
       headers: { ...NAVIGATION, 'Sec-Fetch-Site': 'cross-site' },
     });
     expect(response.status).toBe(303);
