@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   precacheIntegrity,
   type PrecacheIntegrityDeps,
@@ -161,7 +161,8 @@ describe('precacheIntegrity', () => {
     network.gate = new Promise((resolve) => (open = resolve));
     const guard = plugin();
     const reads = Promise.all(Array.from({ length: 5 }, () => read(KEY.script, SUBRESOURCE, guard)));
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    // Each read logs the mismatch just before it asks for the repair: open the network once all five have.
+    await vi.waitFor(() => expect(logged.filter((line) => line.includes('does not match the build'))).toHaveLength(5));
     open();
     const bodies = await Promise.all((await reads).map(async (response) => response?.text()));
     expect(bodies).toEqual(Array(5).fill(SCRIPT));
