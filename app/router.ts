@@ -1,18 +1,28 @@
-import { watch } from 'vue';
-import { createRouter, createWebHistory, type RouteLocationRaw } from 'vue-router';
+import { nextTick, watch } from 'vue';
+import { START_LOCATION, createRouter, createWebHistory, type RouteLocationRaw } from 'vue-router';
+import { pageTitle } from './page-title';
 import { safeReturnUrl } from './returnUrl';
 import { sessionReady, useSession } from './useSession';
 import HomeView from './views/HomeView.vue';
 import LoginView from './views/LoginView.vue';
 import NotFoundView from './views/NotFoundView.vue';
 
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** The page's name, first in the document title. */
+    title?: string;
+    /** Shown without a session. */
+    public?: boolean;
+  }
+}
+
 /** The app's routes; everything but /login needs a session. */
 export const router = createRouter({
   history: createWebHistory(),
   routes: [
-    { path: '/login', name: 'login', component: LoginView, meta: { public: true } },
-    { path: '/', name: 'home', component: HomeView },
-    { path: '/:rest(.*)*', name: 'not-found', component: NotFoundView },
+    { path: '/login', name: 'login', component: LoginView, meta: { public: true, title: 'Sign in' } },
+    { path: '/', name: 'home', component: HomeView, meta: { title: 'Home' } },
+    { path: '/:rest(.*)*', name: 'not-found', component: NotFoundView, meta: { title: 'Page not found' } },
   ],
 });
 
@@ -26,6 +36,16 @@ router.beforeEach(async (to) => {
   if (protection.value !== 'controlled') return true;
   if (to.name === 'login') return signedIn() ? safeReturnUrl(to.query.returnUrl) : true;
   return to.meta.public || signedIn() ? true : toLogin(to.fullPath);
+});
+
+// A new page says so: its title, and focus on its heading (tabindex="-1"), where a screen reader
+// starts reading and the next Tab starts from. The page the browser opened keeps the browser's focus.
+router.afterEach(async (to, from, failure) => {
+  if (failure) return;
+  document.title = pageTitle(to.meta.title);
+  if (from === START_LOCATION || to.path === from.path) return;
+  await nextTick();
+  document.querySelector<HTMLElement>('main h1')?.focus();
 });
 
 // Follow sign-in and sign-out made elsewhere (another tab, an ended session).
