@@ -1,5 +1,5 @@
 import { ACCESS_TTL_SECONDS } from './server-env';
-import { expect, reloadUsers, signIn, submitLogin, test } from './fixtures';
+import { expect, reloadUsers, signIn, submitLogin, test, turnLiveUpdatesOff } from './fixtures';
 
 test.describe('a session through the service worker', () => {
   test('signs in through the form and loads the users list', async ({ page, mock }) => {
@@ -43,6 +43,24 @@ test.describe('a session through the service worker', () => {
     expect(after.refreshes - before.refreshes).toBe(1);
     expect(after.logins).toBe(1);
     expect(after.apiUnauthorized - before.apiUnauthorized).toBe(0);
+  });
+
+  test('the session panel tells the token’s life under Technical details and never calls a fine session expired', async ({ page }) => {
+    await signIn(page);
+    // The event stream would come back with a fresh token at expiry; without it the token just ages.
+    await turnLiveUpdatesOff(page);
+    const session = page.getByRole('region', { name: 'Session' });
+    const details = session.getByText(/^Access token:/);
+    await expect(details).toBeHidden();
+    await session.getByText('Technical details').click();
+    await expect(details).toHaveText(/^Access token: valid for \d+ s more, then renewed on the next request\.$/);
+
+    // Time is the subject here: wait out the configured lifetime.
+    await page.waitForTimeout(ACCESS_TTL_SECONDS * 1000 + 500);
+    await expect(details).toHaveText('Access token: renewed on the next request.');
+    await expect(session).not.toContainText(/expired/i);
+    expect(await reloadUsers(page)).toBe(200);
+    await expect(details).toHaveText(/^Access token: valid for \d+ s more/);
   });
 
   test('stays signed in across a page reload', async ({ page, mock }) => {

@@ -2,6 +2,7 @@ import { RequestError, type Http2Bindings, type HttpBindings } from '@hono/node-
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 import { answerOutsideApp, createServices, mockApiApp, type MockApi, type Services } from './app.ts';
+import { compression } from './compression.ts';
 import type { MockApiConfig } from './config.ts';
 import { HttpError, SERVER_ERROR } from './errors.ts';
 import { builtApp } from './node-built-app.ts';
@@ -34,10 +35,13 @@ export function dropConnection(c: Context): void {
 
 /**
  * The mock API over `services` as Node serves it: client addresses from the socket, live streams
- * cut at the socket, the WebSocket endpoint, and the built app beside it when `dist` is given.
+ * cut at the socket, the WebSocket endpoint, compressed text, and the built app beside it when
+ * `dist` is given.
  */
 export function nodeMockApiApp(services: Services, options: NodeMockApiOptions = {}): MockApi {
   return mockApiApp(services, {
+    // Outermost, so that it sees every answer as sent, errors included.
+    middleware: [compression],
     clientAddress: socketAddress,
     dropConnection,
     ...(options.webSocket === false ? {} : { liveSocket: liveSocket(services) }),

@@ -4,8 +4,10 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { API_PATH, type MockApiEnv } from './app.ts';
 import { HttpError } from './errors.ts';
 
-// Hashed file names under assets/ never change; anything else (index.html, sw.js, the manifest) is
-// revalidated every time, or a stale sw.js or index.html would pin users to an old build.
+// A file whose name carries its content's hash (Vite's assets/[name]-[hash].[ext]) never changes;
+// anything else (index.html, sw.js, the manifest, the icons) is revalidated every time, or a stale
+// sw.js or index.html would pin users to an old build.
+const HASHED_ASSET = /^\/assets\/[^/]+-[\w-]{8}\.[a-z0-9]+$/i;
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 // hono's MIME table leaves the charset off the manifest, which is UTF-8 by its spec.
 const CONTENT_TYPES: Readonly<Record<string, string>> = { '.webmanifest': 'application/manifest+json; charset=utf-8' };
@@ -30,7 +32,7 @@ export function builtApp(dist: string): MiddlewareHandler<MockApiEnv> {
     const file = await files(c, skip);
     const served = file ?? (isNavigation(c) && extname(c.req.path) === '' ? await shell(c, skip) : undefined);
     if (!served) return next();
-    served.headers.set('Cache-Control', file && c.req.path.startsWith('/assets/') ? IMMUTABLE : 'no-cache');
+    served.headers.set('Cache-Control', file && HASHED_ASSET.test(c.req.path) ? IMMUTABLE : 'no-cache');
     const type = file ? CONTENT_TYPES[extname(c.req.path)] : undefined;
     if (type) served.headers.set('Content-Type', type);
     return served;

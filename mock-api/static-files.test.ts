@@ -12,7 +12,11 @@ function builtApp(): string {
   writeFileSync(join(root, 'index.html'), '<!doctype html><title>app</title>');
   writeFileSync(join(root, 'sw.js'), 'self.x = 1;');
   writeFileSync(join(root, 'manifest.webmanifest'), '{}');
-  writeFileSync(join(root, 'assets', 'index-abc123.js'), 'console.log(1)');
+  writeFileSync(join(root, 'assets', 'index-abc12345.js'), 'console.log(1)');
+  writeFileSync(join(root, 'assets', 'index-Cy_Ap-H8.js'), 'console.log(2)');
+  writeFileSync(join(root, 'assets', 'unhashed.js'), 'console.log(3)');
+  writeFileSync(join(root, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+  writeFileSync(join(root, 'pwa-192x192.png'), 'png');
   writeFileSync(join(tmpdir(), 'secret-outside.txt'), 'secret');
   return root;
 }
@@ -31,9 +35,29 @@ describe('the built app beside the API', () => {
       'Content-Type': 'text/javascript; charset=utf-8',
       'Cache-Control': 'no-cache',
     });
-    const asset = await serve('/assets/index-abc123.js');
+    const asset = await serve('/assets/index-abc12345.js');
     expect(asset.headers.get('Cache-Control')).toBe('public, max-age=31536000, immutable');
     expect((await serve('/manifest.webmanifest')).headers.get('Content-Type')).toBe('application/manifest+json; charset=utf-8');
+  });
+
+  it('lets a hashed asset be cached for a year and has everything else revalidated', async () => {
+    const cachingOf = async (path: string, init?: RequestInit): Promise<string | null> =>
+      (await serve(path, init)).headers.get('Cache-Control');
+    expect(await cachingOf('/assets/index-Cy_Ap-H8.js')).toBe('public, max-age=31536000, immutable');
+    for (const path of ['/index.html', '/sw.js', '/manifest.webmanifest', '/favicon.svg', '/pwa-192x192.png', '/assets/unhashed.js']) {
+      expect(await cachingOf(path), path).toBe('no-cache');
+    }
+    expect(await cachingOf('/', { headers: NAVIGATION })).toBe('no-cache');
+  });
+
+  it('never lets an answer of the API or of the token endpoints be stored', async () => {
+    for (const [path, init] of [
+      ['/api/me', undefined],
+      ['/auth/refresh', { method: 'POST' }],
+      ['/auth/logout', { method: 'POST' }],
+    ] as const) {
+      expect((await serve(path, init)).headers.get('Cache-Control'), path).toBe('no-store');
+    }
   });
 
   it('falls back to index.html for the SPA’s routes', async () => {
@@ -62,7 +86,7 @@ describe('the built app beside the API', () => {
   });
 
   it('sends the CSP and the hardening headers with every file', async () => {
-    for (const path of ['/', '/sw.js', '/assets/index-abc123.js', '/missing.js']) {
+    for (const path of ['/', '/sw.js', '/assets/index-abc12345.js', '/missing.js']) {
       const headers = (await serve(path)).headers;
       expect(headers.get('Content-Security-Policy'), path).toContain("script-src 'self'");
       expect(headers.get('X-Content-Type-Options'), path).toBe('nosniff');
@@ -108,7 +132,7 @@ describe('the built app with an OpenID Provider trusted', () => {
   it("lets the service worker (its script's CSP) reach the provider, and nothing else", async () => {
     expect(await policyOf('/sw.js')).toContain("connect-src 'self' http://127.0.0.1:4174");
     expect(await policyOf('/sw.js')).toContain("script-src 'self'");
-    for (const path of ['/', '/assets/index-abc123.js', '/api/me']) {
+    for (const path of ['/', '/assets/index-abc12345.js', '/api/me']) {
       expect(await policyOf(path, { headers: NAVIGATION }), path).toContain("connect-src 'self';");
     }
   });
