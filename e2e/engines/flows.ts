@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { type EngineBrowser, until } from './driver';
+import type { EngineBrowser } from './driver';
 import { liveUpdates } from './live-flows';
 import type { OidcStack } from '../../mock-oidc/index.ts';
 import type { MockServer } from './mock-server';
-import { chooseLiveTransport, expectMe, pageFetch, signIn, waitForController, waitForHeading } from './page-steps';
+import { chooseLiveTransport, expectMe, pageFetch, signIn, untilRestartRefreshes, waitForController, waitForHeading } from './page-steps';
 
 /** What a step works with: one browser, and the servers the runner started. */
 export interface FlowContext {
@@ -112,27 +112,11 @@ const restartHeals: Step = {
   name: 'a restarted worker heals through one refresh, with no new sign-in',
   async run({ browser, lasting }) {
     if ('skip' in browser.stopWorker) return { skipped: browser.stopWorker.skip };
-    const stopWorker = browser.stopWorker.how;
     const { tab } = browser;
     await signIn(tab, lasting.url);
     await expectMe(tab);
     const before = await lasting.stats();
-    // The engine decides when the worker is really gone; its tokens outlive the run on this
-    // server, so the first refresh seen is the proof. Each round must work either way.
-    await until(
-      'the engine to stop the worker (a refresh at the server)',
-      async () => {
-        await stopWorker(tab);
-        await tab.goto(`${lasting.url}/`);
-        await waitForHeading(tab, 'Welcome, Test');
-        await expectMe(tab);
-        const now = await lasting.stats();
-        assert.equal(now.logins, before.logins, 'a restarted worker must not need a new sign-in');
-        assert.ok(now.refreshes - before.refreshes <= 1, `one refresh per restart, saw ${now.refreshes - before.refreshes}`);
-        return now.refreshes > before.refreshes;
-      },
-      75_000,
-    );
+    await untilRestartRefreshes(tab, browser.stopWorker.how, `${lasting.url}/`, () => lasting.stats());
     assert.equal((await lasting.stats()).apiUnauthorized, before.apiUnauthorized);
   },
 };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type Provider from 'oidc-provider';
 import { type EngineTab, until } from './driver';
 import type { Step } from './flows';
-import { expectMe, waitForController, waitForHeading } from './page-steps';
+import { expectMe, untilRestartRefreshes, waitForController, waitForHeading } from './page-steps';
 
 /** Counts the refresh-token grants the provider answered, from now on. */
 export function countRefreshes(provider: Provider): () => number {
@@ -56,23 +56,8 @@ const healsAtProvider: Step = {
   name: 'a restarted worker heals through one refresh at the provider (the refresh token from IndexedDB)',
   async run({ browser, oidc }) {
     if ('skip' in browser.stopWorker) return { skipped: browser.stopWorker.skip };
-    const stopWorker = browser.stopWorker.how;
-    const { tab } = browser;
-    const before = oidc.refreshes();
     // Tokens outlive the run, so a refresh at the provider proves the worker lost its memory.
-    await until(
-      'the engine to stop the worker (a refresh at the provider)',
-      async () => {
-        await stopWorker(tab);
-        await tab.goto(`${oidc.appOrigin}/`);
-        await waitForHeading(tab, 'Welcome, Test');
-        await expectMe(tab);
-        const now = oidc.refreshes();
-        assert.ok(now - before <= 1, `one refresh per restart, saw ${now - before}`);
-        return now > before;
-      },
-      75_000,
-    );
+    await untilRestartRefreshes(browser.tab, browser.stopWorker.how, `${oidc.appOrigin}/`, async () => ({ refreshes: oidc.refreshes() }));
   },
 };
 

@@ -81,3 +81,38 @@ export function listsTodo(tab: EngineTab, title: string): Promise<boolean> {
     title,
   );
 }
+
+/** Counters of the server that refreshes; `logins` where it counts them. */
+export interface RestartCounts {
+  refreshes: number;
+  logins?: number;
+}
+
+/**
+ * Stops the worker the engine's way, reopens `home` signed in and checks the page's `/api/me`,
+ * until the server (`count`) has seen one refresh. The engine decides when the worker is really
+ * gone; its tokens outlive the run there, so the first refresh is the proof, and each round must
+ * work either way: no new sign-in, never more than one refresh.
+ */
+export async function untilRestartRefreshes(
+  tab: EngineTab,
+  stopWorker: (tab: EngineTab) => Promise<void>,
+  home: string,
+  count: () => Promise<RestartCounts>,
+): Promise<void> {
+  const before = await count();
+  await until(
+    'the engine to stop the worker (a refresh seen by the token server)',
+    async () => {
+      await stopWorker(tab);
+      await tab.goto(home);
+      await waitForHeading(tab, 'Welcome, Test');
+      await expectMe(tab);
+      const now = await count();
+      assert.equal(now.logins, before.logins, 'a restarted worker must not need a new sign-in');
+      assert.ok(now.refreshes - before.refreshes <= 1, `one refresh per restart, saw ${now.refreshes - before.refreshes}`);
+      return now.refreshes > before.refreshes;
+    },
+    75_000,
+  );
+}
